@@ -1,0 +1,143 @@
+"""``logpull run``: the orchestrator and N worker processes on this machine.
+
+With ``until_caught_up`` it returns once every window up to ``now - settle`` (at the
+moment of the call) is done, or when the remaining ones can no longer progress because
+they failed (their tasks are in the DLQ).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.aws.state_store import DynamoStateStore
+from shared.aws.task_queue import SqsTaskQueue
+from shared.config import Settings
+from shared.log import get_logger
+from shared.models import FIRST_PASS, WindowRecord
+from shared.timeutil import format_instant, from_epoch
+from orchestrator.planning import align_down
+from orchestrator.tick import Orchestrator
+
+log = get_logger("logpull.run")
+POLL_SECONDS = 0.5
+TICK_SECONDS = 5.0
+
+
+@dataclass
+class Progress:
+    windows_total: int = 0
+    windows_done: int = 0
+    windows_failed: int = 0
+    events: int = 0
+    pages: int = 0
+    continuations: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.windows_total > 0 and self.windows_done + self.windows_failed == self.windows_total
+
+
+@dataclass
+class WorkerPool:
+    """``logpull work`` subprocesses, restarted if one exits unexpectedly."""
+
+    command: Sequence[str]
+    size: int
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    restarts: int = 0
+
+    def start(self) -> None:
+        self.procs = [self._spawn() for _ in range(self.size)]
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(self.command))
+
+    def keep_alive(self) -> None:
+        for index, proc in enumerate(self.procs):
+            if proc.poll() is not None:
+                log.warning("worker_exited", pid=proc.pid, code=proc.returncode)
+                self.procs[index] = self._spawn()
+                self.restarts += 1
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + timeout
+        for proc in self.procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def worker_command(config_path: str | None) -> list[str]:
+    command = [sys.executable, "-m", "shared.cli", "work"]
+    return command + (["-c", config_path] if config_path else [])
+
+
+class LocalRun:
+    def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
+        self.orchestrator = Orchestrator(settings, store, queue, clock)
+
+    def targets(self) -> dict[str, datetime]:
+        now = from_epoch(self.clock())
+        return {s.id: align_down(now - s.settle, s.start, s.window) for s in self.settings.sources}
+
+    def progress(self, targets: dict[str, datetime]) -> Progress:
+        progress = Progress()
+        for source in self.settings.sources:
+            target = targets[source.id]
+            expected = max(0, int((target - source.start) / source.window))
+            windows = [w for w in self.store.list_windows(source.id) if w.key.end <= target]
+            progress.windows_total += expected
+            self._count(progress, windows)
+        return progress
+
+    @staticmethod
+    def _count(progress: Progress, windows: list[WindowRecord]) -> None:
+        for window in windows:
+            progress.events += window.events
+            progress.pages += window.pages
+            progress.continuations += window.continuations
+            if window.key.pass_no != FIRST_PASS:
+                continue
+            if window.state == "done":
+                progress.windows_done += 1
+            elif window.state == "failed":
+                progress.windows_failed += 1
+                progress.failed.append(
+                    f"{window.key.source} [{format_instant(window.key.start)}, "
+                    f"{format_instant(window.key.end)}): {window.error}"
+                )
+
+    def until_caught_up(self, pool: WorkerPool | None,
+                        report: Callable[[Progress], None] = lambda _p: None) -> Progress:
+        targets = self.targets()
+        last_tick = float("-inf")
+        if pool:
+            pool.start()
+        try:
+            while True:
+                if self.clock() - last_tick >= TICK_SECONDS:
+                    self.orchestrator.tick()
+                    last_tick = self.clock()
+                progress = self.progress(targets)
+                report(progress)
+                if progress.finished or (not self.settings.sources):
+                    return progress
+                if pool:
+                    pool.keep_alive()
+                time.sleep(POLL_SECONDS)
+        finally:
+            if pool:
+                pool.stop()

@@ -1,0 +1,121 @@
+"""One scheduling tick: record new windows (moving the watermark in the same
+transaction), enqueue them, and re-enqueue windows that were recorded but never
+enqueued because an orchestrator crashed in between."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.aws.state_store import MAX_TRANSACTION_ITEMS, DynamoStateStore
+from shared.aws.task_queue import SqsTaskQueue
+from shared.config import Settings, SourceSettings
+from shared.errors import ConflictError
+from shared.log import get_logger
+from shared.models import SourceMeta, TaskMessage, WindowKey, WindowRecord
+from shared.timeutil import format_instant, from_epoch
+from orchestrator.planning import chunks, plan_windows
+
+log = get_logger("logpull.orchestrator")
+WINDOWS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS - 1
+MAX_CONFLICT_RETRIES = 20
+
+
+@dataclass
+class TickResult:
+    recorded: dict[str, int] = field(default_factory=dict)
+    enqueued: dict[str, int] = field(default_factory=dict)
+    reenqueued: dict[str, int] = field(default_factory=dict)
+    rescued: dict[str, int] = field(default_factory=dict)
+    caught_up: dict[str, bool] = field(default_factory=dict)
+
+
+class Orchestrator:
+    def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
+
+    def tick(self) -> TickResult:
+        result = TickResult()
+        for source in self.settings.sources:
+            recorded, caught_up = self._schedule(source)
+            result.recorded[source.id] = len(recorded)
+            result.caught_up[source.id] = caught_up
+            result.enqueued[source.id] = self._enqueue(source.id, recorded)
+            result.reenqueued[source.id] = self._reenqueue_unqueued(source)
+        from orchestrator.scavenger import Scavenger
+
+        result.rescued = Scavenger(self.settings, self.store, self.queue, self.clock).sweep()
+        log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
+                 reenqueued=result.reenqueued, rescued=result.rescued)
+        return result
+
+    def horizon(self, source: SourceSettings) -> datetime:
+        return from_epoch(self.clock()) - source.settle
+
+    def _schedule(self, source: SourceSettings) -> tuple[list[WindowRecord], bool]:
+        """Record up to ``max_windows_per_tick`` new windows; (recorded, caught up?)."""
+        budget = self.settings.orchestrator.max_windows_per_tick
+        recorded: list[WindowRecord] = []
+        conflicts = 0
+        while budget > 0:
+            meta = self.store.get_meta(source.id)
+            watermark = meta.watermark if meta else source.start
+            planned = plan_windows(watermark, self.horizon(source), source.window,
+                                   min(budget, WINDOWS_PER_TRANSACTION))
+            if not planned:
+                return recorded, True
+            windows = [self._new_window(source.id, start, end) for start, end in planned]
+            new_meta = SourceMeta(
+                source=source.id,
+                watermark=planned[-1][1],
+                enqueued_until=meta.enqueued_until if meta else source.start,
+                version=(meta.version + 1) if meta else 1,
+                recorded_at=self.clock(),
+            )
+            try:
+                self.store.record_windows(meta, new_meta, windows)
+            except ConflictError:
+                conflicts += 1
+                if conflicts > MAX_CONFLICT_RETRIES:
+                    raise
+                continue  # another orchestrator advanced the watermark: re-read and go on
+            recorded.extend(windows)
+            budget -= len(windows)
+        return recorded, False
+
+    def _new_window(self, source_id: str, start: datetime, end: datetime) -> WindowRecord:
+        now = self.clock()
+        return WindowRecord(key=WindowKey(source_id, start, end), created_at=now, updated_at=now)
+
+    def _enqueue(self, source_id: str, recorded: list[WindowRecord]) -> int:
+        if not recorded:
+            return 0
+        for batch in chunks([(w.key.start, w.key.end) for w in recorded], 100):
+            self.queue.send_many([
+                TaskMessage(source=source_id, window_start=s, window_end=e) for s, e in batch
+            ])
+        # contiguous ranges only: if an earlier range (another orchestrator's) is not yet
+        # marked, leave the mark alone and let the re-enqueue path cover it later
+        self.store.advance_enqueued(source_id, format_instant(recorded[0].key.start),
+                                    format_instant(recorded[-1].key.end))
+        return len(recorded)
+
+    def _reenqueue_unqueued(self, source: SourceSettings) -> int:
+        meta = self.store.get_meta(source.id)
+        if meta is None or meta.enqueued_until >= meta.watermark:
+            return 0
+        if self.clock() - meta.recorded_at < self.settings.orchestrator.enqueue_grace.total_seconds():
+            return 0  # the orchestrator that recorded them may still be enqueueing
+        since = format_instant(meta.enqueued_until)
+        pending = [w for w in self.store.list_windows(source.id, since=since)
+                   if w.key.pass_no == 0 and w.state == "pending" and w.pages == 0
+                   and w.key.start < meta.watermark]
+        for batch in chunks([(w.key.start, w.key.end) for w in pending], 100):
+            self.queue.send_many([TaskMessage(source=source.id, window_start=s, window_end=e) for s, e in batch])
+        self.store.advance_enqueued(source.id, since, format_instant(meta.watermark))
+        if pending:
+            log.warning("reenqueued_unqueued_windows", source=source.id, count=len(pending))
+        return len(pending)

@@ -1,0 +1,1 @@
+"""AWS adapters: thin classes around injected boto3 clients."""

@@ -1,0 +1,35 @@
+"""boto3 clients built from the ``[aws]`` settings.
+
+``endpoint_url`` in the config wins; otherwise boto3 itself honours ``AWS_ENDPOINT_URL``
+(and the per-service ``AWS_ENDPOINT_URL_SQS`` etc.), so the same commands run against
+LocalStack, a moto server or real AWS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from shared.config import AwsSettings
+
+_BOTO_CONFIG = Config(
+    retries={"max_attempts": 8, "mode": "adaptive"},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=20,
+)
+
+
+@cache
+def _session(region: str) -> boto3.session.Session:
+    return boto3.session.Session(region_name=region)
+
+
+def client(service: str, aws: AwsSettings) -> Any:
+    """A boto3 client for ``service`` (sqs, dynamodb, s3, ...)."""
+    return _session(aws.region).client(
+        service, endpoint_url=aws.endpoint_url, config=_BOTO_CONFIG
+    )

@@ -1,0 +1,90 @@
+"""The DLQ as operators see it: each entry's window and reason; redrive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.aws.state_store import DynamoStateStore
+from shared.aws.task_queue import REASON_ATTRIBUTE, SqsTaskQueue
+from shared.errors import LeaseLost, MalformedMessage
+from shared.models import parse_task
+from shared.timeutil import format_instant
+
+PEEK_VISIBILITY = 5
+
+
+class DeadLetters:
+    def __init__(self, queue: SqsTaskQueue, store: DynamoStateStore) -> None:
+        self.queue, self.store = queue, store
+
+    def _drain(self, visibility: int) -> list[dict[str, Any]]:
+        client, url = self.queue._client, self.queue.url(self.queue._dlq_name)  # noqa: SLF001
+        seen: dict[str, dict[str, Any]] = {}
+        for _ in range(100):
+            response = client.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=visibility,
+                MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"],
+            )
+            messages = response.get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                seen.setdefault(message["MessageId"], message)
+        return list(seen.values())
+
+    def _describe(self, message: dict[str, Any]) -> dict[str, Any]:
+        attrs = message.get("MessageAttributes", {})
+        reason = attrs.get(REASON_ATTRIBUTE, {}).get("StringValue")
+        entry: dict[str, Any] = {"message_id": message["MessageId"], "source": None,
+                                 "window_start": None, "window_end": None, "pass": None,
+                                 "reason": reason, "error_class": attrs.get("logpull_error_class", {}).get("StringValue")}
+        try:
+            task = parse_task(message.get("Body", ""))
+        except MalformedMessage as exc:
+            entry["reason"] = reason or str(exc)
+            entry["body"] = message.get("Body", "")[:200]
+            return entry
+        entry.update(source=task.source, window_start=format_instant(task.window_start),
+                     window_end=format_instant(task.window_end), **{"pass": task.pass_no})
+        if not reason:  # moved by SQS's redrive policy (too many receives): ask the state
+            record = self.store.get_window(task.key)
+            entry["reason"] = (record.error if record and record.error else
+                               f"maxReceiveCount exceeded (window {record.state if record else 'unknown'})")
+        return entry
+
+    def peek(self) -> list[dict[str, Any]]:
+        messages = self._drain(PEEK_VISIBILITY)
+        entries = [self._describe(m) for m in messages]
+        client, url = self.queue._client, self.queue.url(self.queue._dlq_name)  # noqa: SLF001
+        for message in messages:  # make them visible again at once
+            client.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                             VisibilityTimeout=0)
+        return entries
+
+    def redrive(self) -> tuple[int, int]:
+        client, url = self.queue._client, self.queue.url(self.queue._dlq_name)  # noqa: SLF001
+        moved = kept = 0
+        for message in self._drain(30):
+            try:
+                task = parse_task(message.get("Body", ""))
+            except MalformedMessage:
+                kept += 1
+                client.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                                 VisibilityTimeout=0)
+                continue
+            self._reopen(task.key)
+            self.queue.send(task)
+            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+        return moved, kept
+
+    def _reopen(self, key: Any) -> None:
+        record = self.store.get_window(key)
+        if record is None or record.state != "failed":
+            return
+        reopened = record.evolve(version=record.version + 1, state="pending", lease_owner=None,
+                                 lease_expiry=0.0, rescues=0, error=None, error_class=None)
+        try:
+            self.store.write(reopened, record.version, owner=None)
+        except LeaseLost:
+            pass

@@ -1,0 +1,223 @@
+"""The DynamoDB state store: per-source watermark and one item per window and pass.
+
+Every write that moves a window forward is conditional on the window's ``version``
+and the writer's lease, so a stale worker can never overwrite newer progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.aws import _dynamo_codec as codec
+from shared.errors import AwsError, ConflictError, LeaseLost
+from shared.models import SourceMeta, WindowKey, WindowRecord
+from shared.timeutil import format_instant
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code", "")
+    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+class DynamoStateStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- sources -------------------------------------------------------------
+    def get_meta(self, source: str) -> SourceMeta | None:
+        item = self._get(codec.meta_key_attrs(source))
+        return codec.decode_meta(item) if item else None
+
+    def record_windows(
+        self, expected: SourceMeta | None, new_meta: SourceMeta, windows: Sequence[WindowRecord]
+    ) -> None:
+        """Create ``windows`` and move the watermark in one transaction.
+
+        Raises ConflictError when another orchestrator moved the watermark first or a
+        window already exists, so no window is ever created twice.
+        """
+        if len(windows) >= MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"at most {MAX_TRANSACTION_ITEMS - 1} windows per transaction")
+        meta_put: dict[str, Any] = {"TableName": self._table, "Item": codec.encode_meta(new_meta)}
+        if expected is None:
+            meta_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            meta_put["ConditionExpression"] = "version = :v"
+            meta_put["ExpressionAttributeValues"] = {":v": codec.n(expected.version)}
+        items: list[dict[str, Any]] = [{"Put": meta_put}]
+        for window in windows:
+            put = {
+                "TableName": self._table,
+                "Item": codec.encode_window(window),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+            items.append({"Put": put})
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConflictError(f"source {new_meta.source}: another tick got there first") from exc
+            raise AwsError(f"DynamoDB transaction failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise AwsError(f"DynamoDB transaction failed: {exc}") from exc
+
+    def advance_enqueued(self, source: str, expected: str, until: str) -> bool:
+        """Move ``enqueued_until`` from ``expected`` to ``until``; False if it was elsewhere
+        (an earlier range is still being enqueued by another orchestrator)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=codec.meta_key_attrs(source),
+                UpdateExpression="SET enqueued_until = :u",
+                ConditionExpression="enqueued_until = :e",
+                ExpressionAttributeValues={":u": {"S": until}, ":e": {"S": expected}},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+        return True
+
+    # -- windows -------------------------------------------------------------
+    def get_window(self, key: WindowKey) -> WindowRecord | None:
+        item = self._get(codec.window_key_attrs(key))
+        return codec.decode_window(item) if item else None
+
+    def list_windows(self, source: str, since: str | None = None) -> Iterator[WindowRecord]:
+        """Every window item of ``source`` in start order (from ``since`` if given)."""
+        values: dict[str, Any] = {":pk": {"S": codec.source_pk(source)}}
+        if since is None:
+            condition = "pk = :pk AND begins_with(sk, :prefix)"
+            values[":prefix"] = {"S": "win#"}
+        else:
+            condition = "pk = :pk AND sk BETWEEN :lo AND :hi"
+            values[":lo"] = {"S": codec.window_sk(since, 0)}
+            values[":hi"] = {"S": "win$"}
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call("query", **kwargs)
+            for item in page.get("Items", []):
+                yield codec.decode_window(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float) -> WindowRecord:
+        """Take the lease on an open window (free, expired, or already ours).
+
+        Raises LeaseLost carrying the current record (``exc.record``) when the window is
+        done, failed or leased by another live worker; ``exc.record`` is None when the
+        window does not exist.
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=codec.window_key_attrs(key),
+                UpdateExpression=(
+                    "SET lease_owner = :o, lease_expiry = :le, version = version + :one, "
+                    "#state = :running, updated_at = :now"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND #state IN (:pending, :running) "
+                    "AND (lease_expiry < :now OR lease_owner = :o)"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":o": {"S": owner},
+                    ":le": codec.n(lease_until),
+                    ":now": codec.n(now),
+                    ":one": {"N": "1"},
+                    ":running": {"S": "running"},
+                    ":pending": {"S": "pending"},
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                old = exc.response.get("Item")
+                raise LeaseUnavailable(codec.decode_window(old) if old else None) from exc
+            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+        return codec.decode_window(response["Attributes"])
+
+    def write(self, record: WindowRecord, expected_version: int, owner: str | None) -> None:
+        """Replace the window item if it is still at ``expected_version`` under ``owner``.
+
+        ``owner=None`` is for writers without a lease (the scavenger, operators): the
+        version alone fences them.
+        """
+        condition = "version = :v" + (" AND lease_owner = :o" if owner else "")
+        values: dict[str, Any] = {":v": codec.n(expected_version)}
+        if owner:
+            values[":o"] = {"S": owner}
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=codec.encode_window(record),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise LeaseLost(f"window {record.key} moved on (expected version {expected_version})") from exc
+            raise AwsError(f"DynamoDB write failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise AwsError(f"DynamoDB write failed: {exc}") from exc
+
+    def extend_lease(self, key: WindowKey, owner: str, lease_until: float) -> bool:
+        """Heartbeat: push the lease expiry out; False when the lease is no longer ours."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=codec.window_key_attrs(key),
+                UpdateExpression="SET lease_expiry = :le",
+                ConditionExpression="lease_owner = :o AND #state = :running AND lease_expiry < :le",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":o": {"S": owner},
+                    ":le": codec.n(lease_until),
+                    ":running": {"S": "running"},
+                },
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+        return True
+
+    # -- plumbing ------------------------------------------------------------
+    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        response = self._call("get_item", TableName=self._table, Key=key, ConsistentRead=True)
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"DynamoDB {operation} on table {self._table} failed: {exc}") from exc
+        return result
+
+
+class LeaseUnavailable(LeaseLost):
+    """The window cannot be leased now; ``record`` says why (None: no such window)."""
+
+    def __init__(self, record: WindowRecord | None) -> None:
+        state = record.state if record else "missing"
+        super().__init__(f"window is {state}")
+        self.record = record
+
+
+def window_start_text(key: WindowKey) -> str:
+    return format_instant(key.start)

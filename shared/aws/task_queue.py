@@ -1,0 +1,151 @@
+"""The SQS task queue (and its DLQ) behind a small interface."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import AwsError
+from shared.models import TaskMessage
+
+SQS_BATCH = 10
+REASON_ATTRIBUTE = "logpull_reason"
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+    attributes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    visible: int
+    in_flight: int
+    delayed: int
+    dlq: int
+
+
+class ReceiptHandleInvalid(AwsError):
+    """The message was deleted, or its receipt handle expired (it was received again)."""
+
+
+def _aws_error(operation: str, exc: Exception) -> AwsError:
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if "ReceiptHandleIsInvalid" in code or "InvalidParameterValue" in code:
+            return ReceiptHandleInvalid(f"SQS {operation}: {code}")
+    return AwsError(f"SQS {operation} failed: {exc}")
+
+
+class SqsTaskQueue:
+    def __init__(self, client: Any, queue_name: str, dlq_name: str) -> None:
+        self._client = client
+        self._queue_name = queue_name
+        self._dlq_name = dlq_name
+        self._urls: dict[str, str] = {}
+
+    def url(self, name: str | None = None) -> str:
+        name = name or self._queue_name
+        if name not in self._urls:
+            response = self._call("get_queue_url", QueueName=name)
+            self._urls[name] = response["QueueUrl"]
+        return self._urls[name]
+
+    # -- producing -------------------------------------------------------------
+    def send(self, message: TaskMessage, delay_seconds: int = 0) -> None:
+        self._call(
+            "send_message",
+            QueueUrl=self.url(),
+            MessageBody=message.to_body(),
+            DelaySeconds=max(0, min(900, delay_seconds)),
+        )
+
+    def send_many(self, messages: Sequence[TaskMessage]) -> None:
+        for offset in range(0, len(messages), SQS_BATCH):
+            batch = messages[offset : offset + SQS_BATCH]
+            entries = [{"Id": str(i), "MessageBody": m.to_body()} for i, m in enumerate(batch)]
+            response = self._call("send_message_batch", QueueUrl=self.url(), Entries=entries)
+            if response.get("Failed"):
+                raise AwsError(f"SQS send_message_batch: {len(response['Failed'])} entries failed")
+
+    # -- consuming -------------------------------------------------------------
+    def receive(self, max_messages: int, wait_seconds: int, visibility_seconds: int) -> list[Received]:
+        response = self._call(
+            "receive_message",
+            QueueUrl=self.url(),
+            MaxNumberOfMessages=max(1, min(SQS_BATCH, max_messages)),
+            WaitTimeSeconds=max(0, min(20, wait_seconds)),
+            VisibilityTimeout=visibility_seconds,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return [
+            Received(
+                message_id=m["MessageId"],
+                receipt_handle=m["ReceiptHandle"],
+                body=m.get("Body", ""),
+                receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+                attributes=m.get("Attributes", {}),
+            )
+            for m in response.get("Messages", [])
+        ]
+
+    def delete(self, receipt_handle: str) -> None:
+        self._call("delete_message", QueueUrl=self.url(), ReceiptHandle=receipt_handle)
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        self._call(
+            "change_message_visibility",
+            QueueUrl=self.url(),
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(43200, seconds)),
+        )
+
+    # -- dead letters ------------------------------------------------------------
+    def send_to_dlq(self, body: str, reason: str, error_class: str) -> None:
+        """Park a message in the DLQ with the reason attached (a message attribute)."""
+        self._call(
+            "send_message",
+            QueueUrl=self.url(self._dlq_name),
+            MessageBody=body if body else "<empty>",
+            MessageAttributes={
+                REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:1000] or "-"},
+                "logpull_error_class": {"DataType": "String", "StringValue": error_class or "-"},
+            },
+        )
+
+    def counts(self) -> QueueCounts:
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        main = self._call("get_queue_attributes", QueueUrl=self.url(), AttributeNames=names)
+        dlq = self._call(
+            "get_queue_attributes", QueueUrl=self.url(self._dlq_name), AttributeNames=names[:1]
+        )
+        attrs = main.get("Attributes", {})
+        return QueueCounts(
+            visible=int(attrs.get(names[0], 0)),
+            in_flight=int(attrs.get(names[1], 0)),
+            delayed=int(attrs.get(names[2], 0)),
+            dlq=int(dlq.get("Attributes", {}).get(names[0], 0)),
+        )
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise _aws_error(operation, exc) from exc
+        return result
+
+
+def redrive_policy(dlq_arn: str, max_receive_count: int) -> str:
+    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)})

@@ -1,0 +1,179 @@
+"""Command definitions. Heavy imports happen inside each command (fast ``--help``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from shared.config import Settings, load_settings
+
+CONFIG_HELP = "TOML config file (default: $LOGPULL_CONFIG, else LOGPULL_* variables)."
+
+
+def _settings(config: str | None) -> Settings:
+    from shared.log import configure_logging
+
+    settings = load_settings(config)
+    configure_logging(settings.logging.level, settings.logging.format)
+    return settings
+
+
+def _aws(settings: Settings) -> tuple[Any, Any]:
+    from shared.aws.clients import client
+    from shared.aws.state_store import DynamoStateStore
+    from shared.aws.task_queue import SqsTaskQueue
+
+    store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
+    queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+    return store, queue
+
+
+config_option = click.option(
+    "-c", "--config", "config", envvar="LOGPULL_CONFIG", type=click.Path(dir_okay=False),
+    help=CONFIG_HELP,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="logpull")
+def cli() -> None:
+    """logpull: pull audit logs from paginated REST APIs into a SIEM-ready sink,
+    exactly once, with SQS + DynamoDB (an orchestrator plans windows, workers read them).
+
+    Start with `logpull demo` (no accounts needed), then write a config file
+    (see README) and run `logpull init` and `logpull run --until-caught-up`.
+    """
+
+
+@cli.command()
+@config_option
+def init(config: str | None) -> None:
+    """Create the queue, its DLQ (redrive policy), the state table and the sink
+    bucket if needed. Idempotent."""
+    from shared.aws.clients import client
+    from shared.aws.provision import ensure_queues, ensure_table
+
+    settings = _settings(config)
+    queues = ensure_queues(client("sqs", settings.aws), settings)
+    table = ensure_table(client("dynamodb", settings.aws), settings)
+    created = {"queue": queues["queue"], "dlq": queues["dlq"], "table": table}
+    if settings.sink.url.startswith("s3://"):
+        from worker.sinks.s3_sink import ensure_bucket
+
+        created["bucket"] = ensure_bucket(client("s3", settings.aws), settings.sink.url)
+    click.echo(json.dumps(created))
+
+
+@cli.command()
+@config_option
+@click.option("--once", is_flag=True, help="Run one scheduling tick and exit.")
+@click.option("--interval", default=None, help="Seconds between ticks (default [orchestrator] interval).")
+def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
+    """Plan windows up to now - settle, enqueue them, rescue stalled ones."""
+    import time
+
+    from orchestrator.tick import Orchestrator
+    from shared.timeutil import parse_duration
+
+    settings = _settings(config)
+    store, queue = _aws(settings)
+    orchestrator = Orchestrator(settings, store, queue)
+    every = parse_duration(interval).total_seconds() if interval else settings.orchestrator.interval.total_seconds()
+    while True:
+        result = orchestrator.tick()
+        if once:
+            click.echo(json.dumps({"recorded": result.recorded, "enqueued": result.enqueued,
+                                   "reenqueued": result.reenqueued, "rescued": result.rescued}))
+            return
+        time.sleep(every)
+
+
+@cli.command()
+@config_option
+@click.option("--until-idle", is_flag=True, help="Exit once the queue stays empty.")
+def work(config: str | None, until_idle: bool) -> None:
+    """A long-running worker (the ECS shape). SIGTERM finishes the current page,
+    checkpoints, hands the message back and exits 0."""
+    from worker.context import WorkerContext
+    from worker.loop import install_stop_signals, work as work_loop
+
+    settings = _settings(config)
+    ctx = WorkerContext.from_settings(settings)
+    install_stop_signals(ctx.stop_requested)
+    work_loop(ctx, until_idle=until_idle)
+
+
+@cli.command()
+@config_option
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 256),
+              help="Worker processes to run beside the orchestrator.")
+@click.option("--until-caught-up", is_flag=True,
+              help="Return when every window up to now - settle is done (exit 0) or failed (exit 1).")
+def run(config: str | None, workers: int, until_caught_up: bool) -> None:
+    """Orchestrator and worker processes together on this machine."""
+    from shared.cli._running import run_local
+
+    settings = _settings(config)
+    sys.exit(run_local(settings, config, workers, until_caught_up))
+
+
+@cli.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(config: str | None, as_json: bool) -> None:
+    """Backlog and lag per source, and queue depths."""
+    from orchestrator.status import status as collect
+    from shared.cli._render import print_status
+
+    settings = _settings(config)
+    store, queue = _aws(settings)
+    report = collect(settings, store, queue)
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        print_status(report)
+
+
+@cli.group()
+def dlq() -> None:
+    """Inspect the dead-letter queue / send its tasks back."""
+
+
+@dlq.command("list")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def dlq_list(config: str | None, as_json: bool) -> None:
+    """Each DLQ entry with its window and reason (messages stay in the DLQ)."""
+    from shared.aws.dead_letters import DeadLetters
+
+    settings = _settings(config)
+    store, queue = _aws(settings)
+    entries = DeadLetters(queue, store).peek()
+    for entry in entries:
+        click.echo(json.dumps(entry) if as_json else
+                   f"{entry['source'] or '-'} {entry['window_start'] or '-'} .. {entry['window_end'] or '-'}  "
+                   f"{entry['reason']}")
+    if not as_json:
+        click.echo(f"{len(entries)} message(s) in the DLQ", err=True)
+
+
+@dlq.command("redrive")
+@config_option
+def dlq_redrive(config: str | None) -> None:
+    """Send DLQ tasks back to the task queue (failed windows become pending again);
+    bodies that are not logpull tasks stay in the DLQ."""
+    from shared.aws.dead_letters import DeadLetters
+
+    settings = _settings(config)
+    store, queue = _aws(settings)
+    moved, kept = DeadLetters(queue, store).redrive()
+    click.echo(json.dumps({"redriven": moved, "kept": kept}))
+
+
+from shared.cli._sim_commands import demo, simulate  # noqa: E402
+
+cli.add_command(demo)
+cli.add_command(simulate)

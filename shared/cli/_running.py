@@ -1,0 +1,77 @@
+"""``logpull run``: wire the local run to the terminal (progress, exit code)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from orchestrator.local_run import LocalRun, Progress, WorkerPool, worker_command
+from shared.config import Settings
+from shared.log import get_logger
+
+log = get_logger("logpull.run")
+
+
+class ProgressReporter:
+    """A live line on a terminal; a JSON ``progress`` log line every few seconds otherwise."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.tty = sys.stderr.isatty()
+        self._last = 0.0
+        self._started = time.monotonic()
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        elapsed = now - self._started
+        if self.tty:
+            click.echo(
+                f"\r{progress.windows_done}/{progress.windows_total} windows  "
+                f"{progress.events:,} events  {progress.pages:,} pages  "
+                f"{progress.continuations} continuations  {elapsed:,.0f}s ",
+                nl=False, err=True,
+            )
+        elif now - self._last >= self.every:
+            log.info("progress", windows_done=progress.windows_done, windows_total=progress.windows_total,
+                     windows_failed=progress.windows_failed, events=progress.events, pages=progress.pages,
+                     elapsed_s=round(elapsed, 1))
+            self._last = now
+
+    def close(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
+
+
+def run_local(settings: Settings, config: str | None, workers: int, until_caught_up: bool) -> int:
+    from shared.cli._app import _aws
+
+    store, queue = _aws(settings)
+    local = LocalRun(settings, store, queue)
+    pool = WorkerPool(worker_command(config), workers)
+    reporter = ProgressReporter()
+    if not until_caught_up:
+        pool.start()
+        try:
+            while True:
+                local.orchestrator.tick()
+                pool.keep_alive()
+                time.sleep(settings.orchestrator.interval.total_seconds())
+        finally:
+            pool.stop()
+    progress = local.until_caught_up(pool, reporter)
+    reporter.close()
+    return report_outcome(progress)
+
+
+def report_outcome(progress: Progress) -> int:
+    if progress.windows_failed:
+        click.echo(f"logpull: error: {progress.windows_failed} window(s) failed (their tasks are in the DLQ; "
+                   "see `logpull dlq list`):", err=True)
+        for line in progress.failed:
+            click.echo(f"  {line}", err=True)
+        return 1
+    click.echo(f"caught up: {progress.windows_done} windows, {progress.events} events, "
+               f"{progress.pages} pages, {progress.continuations} continuations", err=True)
+    return 0

@@ -1,0 +1,212 @@
+"""The one settings object: the TOML file of CONTRACT.md, or ``LOGPULL_*`` variables.
+
+Validated once at start-up; the rest of the code receives these objects and never reads
+the environment itself. Unknown keys are errors, and every error names its field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.errors import ConfigError
+from shared.timeutil import format_duration, format_instant, parse_duration, parse_instant
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+Instant = Annotated[
+    datetime,
+    BeforeValidator(parse_instant),
+    PlainSerializer(format_instant, return_type=str),
+]
+
+# Google's "Data retention and lag times" table, rounded up: how late events of each
+# application may still appear. Used when a source does not set late_horizon.
+GOOGLE_LATE_HORIZONS: dict[str, timedelta] = {
+    "login": timedelta(hours=1),
+    "admin": timedelta(hours=1),
+    "saml": timedelta(hours=1),
+    "user_accounts": timedelta(hours=1),
+    "access_transparency": timedelta(hours=1),
+    "context_aware_access": timedelta(hours=1),
+    "chrome": timedelta(hours=1),
+    "mobile": timedelta(hours=1),
+    "rules": timedelta(hours=1),
+    "calendar": timedelta(hours=4),
+    "groups": timedelta(hours=4),
+    "groups_enterprise": timedelta(hours=4),
+    "drive": timedelta(hours=4),
+    "meet": timedelta(hours=4),
+    "chat": timedelta(hours=4),
+    "gmail": timedelta(hours=4),
+    "token": timedelta(hours=6),
+    "cloud_search": timedelta(hours=6),
+}
+DEFAULT_LATE_HORIZON = timedelta(hours=6)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AwsSettings(_Section):
+    region: str = "us-east-1"
+    endpoint_url: str | None = None  # None: boto3 honours AWS_ENDPOINT_URL itself
+    queue_name: str = "logpull-tasks"
+    dlq_name: str = "logpull-tasks-dlq"
+    table_name: str = "logpull-state"
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+
+
+class WorkerSettings(_Section):
+    task_deadline: Duration = timedelta(seconds=60)
+    lease: Duration = timedelta(seconds=30)
+    safety_margin: Duration = timedelta(milliseconds=200)
+    receive_wait: Duration = timedelta(seconds=2)
+    idle_polls: int = Field(default=3, ge=1)
+
+    @field_validator("lease", "task_deadline")
+    @classmethod
+    def _at_least_a_second(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("must be at least 1s")
+        return value
+
+
+class OrchestratorSettings(_Section):
+    interval: Duration = timedelta(seconds=60)
+    max_windows_per_tick: int = Field(default=1000, ge=1)
+    enqueue_grace: Duration = timedelta(seconds=30)
+
+
+class SinkSettings(_Section):
+    url: str = "file://./logpull-out"
+    compression: Literal["none", "gzip"] | None = None  # default: none for file://, gzip for s3://
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("file://", "s3://")):
+            raise ValueError(f"unsupported sink {value!r}: use file://PATH or s3://bucket/prefix")
+        return value
+
+
+class SourceSettings(_Section):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    kind: Literal["google_reports"] = "google_reports"
+    application: str = "login"
+    start: Instant
+    window: Duration = timedelta(minutes=15)
+    settle: Duration = timedelta(minutes=5)
+    api_endpoint: str | None = None
+    credentials: str = "anonymous"
+    subject: str | None = None
+    customer_id: str | None = None
+    page_size: int = Field(default=1000, ge=1, le=1000)
+    late_horizon: Duration | None = None
+
+    @field_validator("window")
+    @classmethod
+    def _positive_window(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("must be at least 1s")
+        return value
+
+    @field_validator("credentials")
+    @classmethod
+    def _known_credentials(cls, value: str) -> str:
+        if value == "anonymous" or value.split(":", 1)[0] in {"file", "secretsmanager", "ssm"}:
+            return value
+        raise ValueError("use anonymous, file:PATH, secretsmanager:NAME or ssm:NAME")
+
+    @property
+    def effective_late_horizon(self) -> timedelta:
+        if self.late_horizon is not None:
+            return self.late_horizon
+        return GOOGLE_LATE_HORIZONS.get(self.application, DEFAULT_LATE_HORIZON)
+
+
+class LoggingSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LOGPULL_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    aws: AwsSettings = AwsSettings()
+    worker: WorkerSettings = WorkerSettings()
+    orchestrator: OrchestratorSettings = OrchestratorSettings()
+    sink: SinkSettings = SinkSettings()
+    logging: LoggingSettings = LoggingSettings()
+    sources: list[SourceSettings] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_source_ids(self) -> Settings:
+        ids = [source.id for source in self.sources]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"duplicate source id(s): {', '.join(duplicated)}")
+        return self
+
+    def source(self, source_id: str) -> SourceSettings:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise ConfigError(f"sources: no source with id {source_id!r}")
+
+
+def describe_validation_error(exc: ValidationError, origin: str) -> str:
+    """One line per problem, each naming its field like ``sources[0].window``."""
+    problems = []
+    for error in exc.errors():
+        field = _field_path(error.get("loc", ()))
+        message = error.get("msg", "invalid").removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown key"
+        problems.append(f"{field}: {message}" if field else message)
+    return f"invalid config {origin}: " + "; ".join(problems)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read the TOML file (if given) and ``LOGPULL_*`` variables; raise ConfigError."""
+    data: dict[str, Any] = {}
+    origin = "(from LOGPULL_* environment variables)"
+    if path is not None:
+        origin = str(path)
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, origin)) from exc

@@ -1,0 +1,60 @@
+"""structlog, configured once: JSON lines on stderr unless stderr is a terminal.
+
+Per unit of work, bind ``source``, ``window`` and ``task_id`` with ``bind_task`` and end
+with exactly one canonical ``task_finished`` line.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+_SECRET_KEYS = ("token", "secret", "password", "private_key", "credentials", "authorization")
+
+
+def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Never log whole page tokens or credentials: keep a short prefix for correlation."""
+    for key, value in list(event_dict.items()):
+        lowered = key.lower()
+        if isinstance(value, str) and any(word in lowered for word in _SECRET_KEYS):
+            event_dict[key] = (value[:6] + "…") if "token" in lowered and len(value) > 6 else "***"
+    return event_dict
+
+
+def configure_logging(level: str = "info", fmt: str = "auto") -> None:
+    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name) if name else structlog.get_logger()
+
+
+def bind_task(**values: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**values)
+
+
+def clear_task() -> None:
+    structlog.contextvars.clear_contextvars()

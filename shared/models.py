@@ -1,0 +1,135 @@
+"""The data that crosses process boundaries: queue messages and window records.
+
+A task message only *names* a window; the window's record in the state store is the
+authority for progress (next page token, counts, lease, version).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.config import Instant
+from shared.errors import MalformedMessage
+from shared.timeutil import format_instant
+
+WindowState = Literal["pending", "running", "done", "failed"]
+WINDOW_STATES: tuple[WindowState, ...] = ("pending", "running", "done", "failed")
+FIRST_PASS = 0
+FINAL_PASS = 1
+
+
+class TaskMessage(BaseModel):
+    """Version 1 of the task message: "read this window of this source"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: Literal[1] = 1
+    kind: Literal["window"] = "window"
+    source: str = Field(min_length=1)
+    window_start: Instant
+    window_end: Instant
+    pass_no: int = Field(default=FIRST_PASS, ge=0, le=1)
+    continuation: int = Field(default=0, ge=0)
+    task_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def key(self) -> WindowKey:
+        return WindowKey(self.source, self.window_start, self.window_end, self.pass_no)
+
+    def to_body(self) -> str:
+        return self.model_dump_json()
+
+    def continued(self) -> TaskMessage:
+        return self.model_copy(
+            update={"continuation": self.continuation + 1, "task_id": uuid.uuid4().hex}
+        )
+
+    @classmethod
+    def for_window(cls, key: WindowKey) -> TaskMessage:
+        return cls(
+            source=key.source, window_start=key.start, window_end=key.end, pass_no=key.pass_no
+        )
+
+
+def parse_task(body: str) -> TaskMessage:
+    """Parse a queue message body; anything else raises MalformedMessage (to the DLQ)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError) as exc:
+        raise MalformedMessage(f"message body is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MalformedMessage("message body is not a JSON object")
+    try:
+        message = TaskMessage.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise MalformedMessage(f"not a logpull task: {where}: {first.get('msg')}") from exc
+    if message.window_end <= message.window_start:
+        raise MalformedMessage("not a logpull task: window_end is not after window_start")
+    return message
+
+
+@dataclass(frozen=True, order=True)
+class WindowKey:
+    source: str
+    start: datetime
+    end: datetime
+    pass_no: int = FIRST_PASS
+
+    def __str__(self) -> str:
+        return f"{self.source}[{format_instant(self.start)}, {format_instant(self.end)})#{self.pass_no}"
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Dedup boundary of a newest-first read: the oldest committed instant and the
+    identities already committed at exactly that instant (dlt's high-water mark idea)."""
+
+    time: str | None = None  # format_instant of the oldest committed event
+    ids: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class WindowRecord:
+    key: WindowKey
+    state: WindowState = "pending"
+    version: int = 0
+    next_token: str | None = None
+    pages: int = 0
+    events: int = 0
+    lease_owner: str | None = None
+    lease_expiry: float = 0.0
+    resume_from: datetime | None = None  # after a rejected page token: re-read from here (boundary)
+    boundary: Boundary = field(default_factory=Boundary)
+    staged: str | None = None  # staged part accepted by the last checkpoint
+    continuations: int = 0
+    token_resets: int = 0
+    rescues: int = 0
+    error: str | None = None
+    error_class: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    def evolve(self, **changes: object) -> WindowRecord:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def leased_by_other(self, owner: str, now: float) -> bool:
+        return self.lease_owner not in (None, owner) and self.lease_expiry > now
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """Per-source scheduling state: the watermark and how far tasks were enqueued."""
+
+    source: str
+    watermark: datetime
+    enqueued_until: datetime
+    version: int = 0
+    recorded_at: float = 0.0

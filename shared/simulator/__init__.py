@@ -1,0 +1,27 @@
+"""A faithful local simulator of the Admin SDK Reports API ``activities.list``.
+
+    from shared.simulator import ReportsSimulator, SimulatorSettings
+
+    sim = ReportsSimulator(SimulatorSettings(events=50_000, fault_rate=0.1))
+    url = sim.start()          # http://127.0.0.1:PORT, usable as googleapiclient api_endpoint
+    ...
+    sim.stop()
+
+Besides ``activities.list`` it serves two test hooks: ``GET /_sim/truth?applicationName=X``
+(every generated item) and ``GET /_sim/stats`` (request counters, see ``stats()``).
+"""
+
+from shared.simulator._apps import APPLICATION_NAMES
+from shared.simulator._settings import FAULT_KINDS, SimulatorSettings
+from shared.simulator._simulator import ReportsSimulator, serve_forever
+from shared.simulator._timefmt import format_ms, parse_rfc3339
+
+__all__ = [
+    "APPLICATION_NAMES",
+    "FAULT_KINDS",
+    "ReportsSimulator",
+    "SimulatorSettings",
+    "format_ms",
+    "parse_rfc3339",
+    "serve_forever",
+]

@@ -1,0 +1,151 @@
+"""The HTTP face of the simulator: routing, faults acted out on the wire, test hooks."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from shared.simulator._errors import ApiError, not_found
+from shared.simulator._faults import TRANSPORT_FAULTS, FaultInjector, error_for
+from shared.simulator._service import ActivitiesService
+from shared.simulator._settings import SimulatorSettings
+from shared.simulator._stats import StatsRecorder
+from shared.simulator._store import EventStore
+
+LIST_PREFIX = "/admin/reports/v1/activity/users/"
+_JSON = "application/json; charset=UTF-8"
+_ROUTE_SEGMENTS = 3  # {userKey}/applications/{applicationName}
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorCore:
+    """Everything a request handler needs; shared by all handler threads."""
+
+    settings: SimulatorSettings
+    store: EventStore
+    service: ActivitiesService
+    faults: FaultInjector
+    stats: StatsRecorder
+
+
+class SimulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], core: SimulatorCore) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, SimulatorHandler)
+        self.core = core
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up mid-response are expected here; stay quiet."""
+
+
+class SimulatorHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ESF"
+    sys_version = ""
+    timeout = 120.0  # idle keep-alive connections end after this many seconds
+    server: SimulatorHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No per-request logging."""
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        params: dict[str, str] = {}
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            params.setdefault(name, value)
+        route = _list_route(parts.path)
+        if route is not None:
+            self._activities_list(route[0], route[1], params)
+        elif parts.path == "/_sim/truth":
+            blobs = self.server.core.store.truth_blobs(params.get("applicationName"))
+            self._send(200, b'{"items":[' + b",".join(blobs) + b"]}")
+        elif parts.path == "/_sim/stats":
+            self._send(200, json.dumps(self.server.core.stats.snapshot()).encode())
+        else:
+            self._send_error(not_found(parts.path))
+
+    def _not_allowed(self) -> None:
+        self._send_error(ApiError(405, "Method Not Allowed", "httpMethodNotAllowed"))
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = _not_allowed
+
+    def _activities_list(self, user_key: str, application: str, params: dict[str, str]) -> None:
+        core = self.server.core
+        core.stats.request()
+        if core.settings.page_latency > 0:
+            time.sleep(core.settings.page_latency)
+        fault = core.faults.draw()
+        if fault is not None:
+            core.stats.fault(fault)
+            self._act_out(fault, user_key, application, params)
+            return
+        try:
+            body = core.service.list_page(user_key, application, params)
+        except ApiError as error:
+            self._send_error(error)
+            return
+        self._send(200, body)
+
+    def _act_out(self, fault: str, user_key: str, application: str, params: dict[str, str]) -> None:
+        if fault not in TRANSPORT_FAULTS:
+            self._send_error(error_for(fault, self.server.core.settings.retry_after))
+        elif fault == "not_json":
+            self._send(200, b"<html>oops</html>")
+        elif fault == "truncated":
+            try:
+                body = self.server.core.service.list_page(
+                    user_key, application, params, record=False
+                )
+            except ApiError as error:
+                body = error.body()
+            self._send(200, body, cut=len(body) // 2)
+        else:
+            self._reset()
+
+    def _send_error(self, error: ApiError) -> None:
+        self._send(error.code, error.body(), headers=error.headers)
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        headers: tuple[tuple[str, str], ...] = (),
+        cut: int | None = None,
+    ) -> None:
+        """Answer with ``body``; with ``cut``, send only that many bytes and hang up."""
+        self.send_response(status)
+        self.send_header("Content-Type", _JSON)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body if cut is None else body[:cut])
+        if cut is not None:
+            self.close_connection = True
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST and no response at all."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.rfile.close()  # the socket really closes once its last file object does
+
+
+def _list_route(path: str) -> tuple[str, str] | None:
+    """``(userKey, applicationName)`` of an activities.list path, else ``None``."""
+    if not path.startswith(LIST_PREFIX):
+        return None
+    rest = path[len(LIST_PREFIX) :].split("/")
+    if len(rest) != _ROUTE_SEGMENTS or rest[1] != "applications" or not rest[0] or not rest[2]:
+        return None
+    return unquote(rest[0]), unquote(rest[2])

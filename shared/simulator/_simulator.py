@@ -1,0 +1,130 @@
+"""``ReportsSimulator``: generated events behind a real HTTP server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from shared.simulator._faults import FaultInjector
+from shared.simulator._generator import build_store
+from shared.simulator._http import SimulatorCore, SimulatorHTTPServer
+from shared.simulator._service import ActivitiesService
+from shared.simulator._settings import SimulatorSettings
+from shared.simulator._stats import StatsRecorder
+
+
+class ReportsSimulator:
+    """A local ``admin.reports_v1`` ``activities.list`` endpoint over real HTTP.
+
+    Events are generated in the constructor (deterministic by ``settings.seed``); ``clock``
+    decides what is visible and stamps page tokens, so tests can inject a fake one.
+    """
+
+    def __init__(self, settings: SimulatorSettings, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self._clock = clock
+        store = build_store(settings)
+        stats = StatsRecorder(settings.fault_kinds)
+        self._core = SimulatorCore(
+            settings=settings,
+            store=store,
+            service=ActivitiesService(settings, store, stats, clock),
+            faults=FaultInjector(settings.seed, settings.fault_rate, settings.fault_kinds),
+            stats=stats,
+        )
+        self._server: SimulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve in a daemon thread; returns the base url, e.g. ``http://127.0.0.1:PORT``."""
+        if self._server is not None:
+            raise RuntimeError("the simulator is already running")
+        self._server = SimulatorHTTPServer((host, port), self._core)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="reports-simulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self.url
+
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, ready: Callable[[str], None] | None = None
+    ) -> None:
+        """Serve in the calling thread until interrupted; ``ready`` gets the base url."""
+        if self._server is not None:
+            raise RuntimeError("the simulator is already running")
+        server = SimulatorHTTPServer((host, port), self._core)
+        try:
+            if ready is not None:
+                ready(base_url(server))
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.server_close()
+
+    def stop(self) -> None:
+        """Stop accepting requests and close the listening socket. Idempotent."""
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the simulator is not running; call start() first")
+        return base_url(self._server)
+
+    def ground_truth(self, application: str | None = None) -> list[dict[str, Any]]:
+        """Every generated Activity (visible or not), newest first; all apps if ``None``."""
+        return self._core.store.truth(application)
+
+    def visible_truth(
+        self, application: str | None, at: float | None = None
+    ) -> list[dict[str, Any]]:
+        """The Activities visible at wall time ``at`` (default: the clock now), newest first."""
+        return self._core.store.truth(application, self._clock() if at is None else at)
+
+    def stats(self) -> dict[str, Any]:
+        """The same counters as ``GET /_sim/stats``."""
+        return self._core.stats.snapshot()
+
+    def __enter__(self) -> ReportsSimulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def base_url(server: SimulatorHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    shown = host.decode() if isinstance(host, bytes) else str(host)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def serve_forever(
+    settings: SimulatorSettings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Generate events and serve until interrupted (blocking; prints nothing itself).
+
+    ``ready`` is called with the base url once the socket listens, e.g. for a CLI to print.
+    """
+    ReportsSimulator(settings).serve(host, port, ready=ready)

@@ -1,0 +1,55 @@
+"""Thread-safe request counters, exposed at ``/_sim/stats`` and ``ReportsSimulator.stats()``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+FirstPageKey = tuple[str, str | None, str | None]  # applicationName, startTime, endTime
+
+
+class StatsRecorder:
+    """Counts ``activities.list`` traffic.
+
+    ``requests`` counts every activities.list request (faulted and rejected ones too);
+    ``pages`` and ``items_served`` count answered pages; ``first_page_requests`` counts
+    answered requests without a pageToken, per distinct (applicationName, startTime,
+    endTime) as sent, in order of first appearance.
+    """
+
+    def __init__(self, fault_kinds: Iterable[str]) -> None:
+        self._lock = threading.Lock()
+        self._requests = 0
+        self._pages = 0
+        self._items = 0
+        self._faults = dict.fromkeys(fault_kinds, 0)
+        self._first_pages: dict[FirstPageKey, int] = {}
+
+    def request(self) -> None:
+        with self._lock:
+            self._requests += 1
+
+    def fault(self, kind: str) -> None:
+        with self._lock:
+            self._faults[kind] = self._faults.get(kind, 0) + 1
+
+    def page(self, first_page: FirstPageKey | None, items: int) -> None:
+        with self._lock:
+            self._pages += 1
+            self._items += items
+            if first_page is not None:
+                self._first_pages[first_page] = self._first_pages.get(first_page, 0) + 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": self._requests,
+                "pages": self._pages,
+                "faults": dict(self._faults),
+                "first_page_requests": [
+                    {"applicationName": app, "startTime": start, "endTime": end, "count": n}
+                    for (app, start, end), n in self._first_pages.items()
+                ],
+                "items_served": self._items,
+            }

@@ -1,0 +1,61 @@
+"""Everything a worker needs, built once per process (or Lambda container)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.aws.clients import client
+from shared.aws.state_store import DynamoStateStore
+from shared.aws.task_queue import SqsTaskQueue
+from shared.config import Settings, SourceSettings
+from shared.errors import PermanentError
+from worker.sinks import open_sink
+from worker.sinks.base import Sink
+from worker.sources.base import Source
+
+# Called with a fault point name; tests raise from it to simulate a crash there.
+FaultHook = Callable[[str], None]
+
+
+def _no_fault(_: str) -> None:
+    return None
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    store: DynamoStateStore
+    queue: SqsTaskQueue
+    sink: Sink
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    fault: FaultHook = _no_fault
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+    _sources: dict[str, Source] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> WorkerContext:
+        store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
+        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+        sink = open_sink(settings.sink, lambda: client("s3", settings.aws))
+        return cls(settings=settings, store=store, queue=queue, sink=sink, **overrides)
+
+    def source(self, source_id: str) -> tuple[SourceSettings, Source]:
+        matches = [s for s in self.settings.sources if s.id == source_id]
+        if not matches:
+            raise PermanentError(f"no source {source_id!r} in this worker's config", reason="unknown_source")
+        if source_id not in self._sources:
+            self._sources[source_id] = build_source(matches[0], self.settings)
+        return matches[0], self._sources[source_id]
+
+
+def build_source(source: SourceSettings, settings: Settings) -> Source:
+    from worker.sources.google_reports import GoogleReportsSource, load_credentials
+    from worker.secrets import SecretLoader
+
+    loader = SecretLoader(settings.aws)
+    return GoogleReportsSource(source, load_credentials(source, loader.load))

@@ -1,0 +1,88 @@
+"""Exactly-once filtering of one page against what the window already committed.
+
+A window pass is read in the API's order (newest-first for Google). The window record
+keeps a *boundary*: the instant of the last committed event in reading order and the
+identities committed at exactly that instant. An item at or beyond the boundary that is
+already known is dropped, so re-reading a page after a crash, a shifted page, or a
+restart after a rejected token never commits an event twice. Items outside the window's
+``[start, end)`` are dropped too, so an event on an edge lands in exactly one window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.errors import RetryableError
+from shared.models import Boundary
+from shared.timeutil import format_instant
+from worker.sources.base import Ordering
+
+
+def identity_hash(identity: str) -> str:
+    return hashlib.blake2b(identity.encode("utf-8"), digest_size=10).hexdigest()
+
+
+@dataclass(frozen=True)
+class Filtered:
+    items: list[dict[str, Any]]
+    boundary: Boundary
+    dropped_edge: int
+    dropped_seen: int
+
+
+def _is_past(time_text: str, boundary_time: str, ordering: Ordering) -> bool:
+    """True when ``time_text`` lies on the already-read side of the boundary."""
+    return time_text > boundary_time if ordering == "newest_first" else time_text < boundary_time
+
+
+def filter_page(
+    items: Iterable[dict[str, Any]],
+    boundary: Boundary,
+    window: tuple[datetime, datetime],
+    ordering: Ordering,
+    time_of: Callable[[dict[str, Any]], datetime],
+    identity_of: Callable[[dict[str, Any]], str],
+) -> Filtered:
+    start_text, end_text = (format_instant(t) for t in window)
+    kept: list[tuple[str, str, dict[str, Any]]] = []
+    page_ids: set[str] = set()
+    edge = seen = 0
+    for item in items:
+        try:
+            t = format_instant(time_of(item))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise RetryableError(f"malformed API item (no usable time): {exc}") from exc
+        if not start_text <= t < end_text:
+            edge += 1
+            continue
+        h = identity_hash(identity_of(item))
+        if h in page_ids or _already_committed(t, h, boundary, ordering):
+            seen += 1
+            continue
+        page_ids.add(h)
+        kept.append((t, h, item))
+    return Filtered([k[2] for k in kept], _advance(boundary, kept, ordering), edge, seen)
+
+
+def _already_committed(t: str, h: str, boundary: Boundary, ordering: Ordering) -> bool:
+    if boundary.time is None:
+        return False
+    return _is_past(t, boundary.time, ordering) or (t == boundary.time and h in boundary.ids)
+
+
+def _advance(
+    boundary: Boundary, kept: list[tuple[str, str, dict[str, Any]]], ordering: Ordering
+) -> Boundary:
+    """The boundary after committing ``kept`` (order within a page does not matter)."""
+    if not kept:
+        return boundary
+    pick = min if ordering == "newest_first" else max
+    edge_time = pick(t for t, _, _ in kept)
+    ids = {h for t, h, _ in kept if t == edge_time}
+    if edge_time == boundary.time:
+        ids |= boundary.ids
+    return Boundary(edge_time, frozenset(ids))

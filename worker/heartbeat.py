@@ -1,0 +1,71 @@
+"""Keep a running task's SQS message invisible and its window lease alive.
+
+The lease is extended *before* the message, from a clock read before either call, so
+the lease always expires before the message becomes visible again: a worker that
+receives a re-delivered message finds the dead owner's lease already expired.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from shared.aws.state_store import DynamoStateStore
+from shared.aws.task_queue import ReceiptHandleInvalid, SqsTaskQueue
+from shared.errors import AwsError
+from shared.log import get_logger
+from shared.models import WindowKey
+
+log = get_logger(__name__)
+
+
+class Heartbeat:
+    def __init__(
+        self,
+        store: DynamoStateStore,
+        queue: SqsTaskQueue,
+        key: WindowKey,
+        owner: str,
+        receipt_handle: str,
+        lease_seconds: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store, self._queue, self._key, self._owner = store, queue, key, owner
+        self._receipt = receipt_handle
+        self._lease = lease_seconds
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self.lost = threading.Event()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = max(0.2, self._lease / 3)
+        while not self._stop.wait(interval):
+            if not self.beat():
+                return
+
+    def beat(self) -> bool:
+        now = self._clock()
+        try:
+            if not self._store.extend_lease(self._key, self._owner, now + self._lease):
+                self.lost.set()
+                return False
+            self._queue.change_visibility(self._receipt, int(self._lease) + 1)
+        except ReceiptHandleInvalid:
+            log.info("heartbeat_stopped", reason="receipt handle no longer valid")
+            return False
+        except AwsError as exc:
+            log.warning("heartbeat_failed", error=str(exc))
+        return True

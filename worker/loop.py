@@ -1,0 +1,54 @@
+"""``logpull work``: receive tasks one at a time and run them until told to stop."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+from shared.errors import AwsError
+from shared.log import get_logger
+from worker.context import WorkerContext
+from worker.runner import TaskRunner
+
+log = get_logger("logpull.worker")
+
+
+def install_stop_signals(stop: threading.Event) -> None:
+    """SIGTERM (ECS, `run` shutting down) and SIGINT finish the current page, then stop."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = None) -> int:
+    """Run tasks until stopped (or the queue stays empty with ``until_idle``)."""
+    runner = TaskRunner(ctx)
+    settings = ctx.settings.worker
+    lease = int(settings.lease.total_seconds())
+    wait = int(max(0, settings.receive_wait.total_seconds()))
+    idle = tasks = 0
+    while not ctx.stop_requested.is_set():
+        started = ctx.clock()
+        try:
+            batch = ctx.queue.receive(1, wait, lease)
+        except AwsError as exc:
+            log.warning("receive_failed", error=str(exc))
+            ctx.stop_requested.wait(min(5.0, 1.0 + idle))
+            idle += 1
+            continue
+        if not batch:
+            idle += 1
+            if until_idle and idle >= settings.idle_polls:
+                break
+            continue
+        idle = 0
+        runner.run(batch[0], started, started + settings.task_deadline.total_seconds())
+        tasks += 1
+        if max_tasks is not None and tasks >= max_tasks:
+            break
+    return tasks

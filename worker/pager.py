@@ -1,0 +1,146 @@
+"""The page loop of one task run: fetch → filter → stage → checkpoint → publish.
+
+Each step is separated by a named fault point (``ctx.fault``) so tests can "crash" the
+worker exactly there and prove the next run neither loses nor duplicates an event.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from shared.errors import PermanentError, RetryableError, TokenRejected
+from shared.log import get_logger
+from shared.models import WindowRecord
+from shared.timeutil import format_instant, parse_instant
+from worker.context import WorkerContext
+from worker.dedup import filter_page
+from worker.retry import call_with_retries
+from worker.sinks.base import encode_lines
+from worker.sources.base import Page, Query, Source
+
+log = get_logger(__name__)
+MAX_TOKEN_RESETS = 20
+RESUME_SLACK = timedelta(seconds=1)
+
+
+@dataclass
+class RunStats:
+    pages: int = 0
+    events: int = 0
+    retries: int = 0
+    dropped_edge: int = 0
+    dropped_seen: int = 0
+    durations: deque[float] = field(default_factory=lambda: deque(maxlen=5))
+
+
+def frozen_query(record: WindowRecord, ordering: str) -> Query:
+    """The window's query; after a rejected token, narrowed to what is still unread."""
+    key = record.key
+    if record.resume_from is None:
+        return Query(key.start, key.end)
+    if ordering == "newest_first":
+        return Query(key.start, min(key.end, record.resume_from + RESUME_SLACK))
+    return Query(max(key.start, record.resume_from - RESUME_SLACK), key.end)
+
+
+class Pager:
+    def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float) -> None:
+        self.ctx, self.source, self.owner, self.deadline = ctx, source, owner, deadline
+        self.stats = RunStats()
+        self._lease = ctx.settings.worker.lease.total_seconds()
+        self._margin = ctx.settings.worker.safety_margin.total_seconds()
+
+    def must_yield(self) -> bool:
+        """True when another page would not fit before the deadline (or we must stop)."""
+        if self.ctx.stop_requested.is_set():
+            return True
+        estimate = max(self.stats.durations, default=0.0)
+        return self.ctx.clock() + estimate + self._margin > self.deadline
+
+    def has_time_left(self) -> bool:
+        return not self.ctx.stop_requested.is_set() and self.ctx.clock() < self.deadline
+
+    def step(self, record: WindowRecord) -> WindowRecord:
+        """Read, commit and checkpoint one page; return the new record."""
+        started = self.ctx.clock()
+        try:
+            page = self._fetch(record)
+        except TokenRejected as exc:
+            return self._reset_token(record, str(exc))
+        new = self._commit(record, page)
+        self.stats.durations.append(self.ctx.clock() - started)
+        return new
+
+    def _fetch(self, record: WindowRecord) -> Page:
+        query = frozen_query(record, self.source.ordering)
+
+        def time_left() -> float:
+            estimate = max(self.stats.durations, default=0.0)
+            return self.deadline - self.ctx.clock() - self._margin - estimate
+
+        def on_retry(exc: RetryableError, delay: float) -> None:
+            self.stats.retries += 1
+            log.info("page_retry", error=str(exc), delay_s=round(delay, 3))
+
+        return call_with_retries(
+            lambda: self.source.fetch(query, record.next_token, timeout=max(1.0, time_left())),
+            time_left,
+            self.ctx.sleep,
+            on_retry,
+        )
+
+    def _commit(self, record: WindowRecord, page: Page) -> WindowRecord:
+        ctx, key = self.ctx, record.key
+        filtered = filter_page(
+            page.items, record.boundary, (key.start, key.end), self.source.ordering,
+            self.source.event_time, self.source.identity,
+        )
+        ctx.fault("after_fetch")
+        staged = None
+        if filtered.items:
+            meta = {"source": key.source, "pass": key.pass_no, "window_start": format_instant(key.start)}
+            lines = encode_lines(filtered.items, meta)
+            staged = ctx.sink.stage(key, record.pages, self.owner, lines)
+        ctx.fault("after_stage")
+        last = page.next_token is None
+        new = record.evolve(
+            version=record.version + 1,
+            next_token=page.next_token,
+            pages=record.pages + 1,
+            events=record.events + len(filtered.items),
+            boundary=filtered.boundary,
+            staged=staged,
+            state="done" if last else "running",
+            lease_expiry=0.0 if last else ctx.clock() + self._lease,
+            updated_at=ctx.clock(),
+        )
+        ctx.store.write(new, record.version, self.owner)
+        ctx.fault("after_checkpoint")
+        if staged:
+            ctx.sink.publish(key, record.pages, staged)
+        ctx.fault("after_publish")
+        self.stats.pages += 1
+        self.stats.events += len(filtered.items)
+        self.stats.dropped_edge += filtered.dropped_edge
+        self.stats.dropped_seen += filtered.dropped_seen
+        return new
+
+    def _reset_token(self, record: WindowRecord, why: str) -> WindowRecord:
+        """A stored token was refused: resume from the boundary instead of the start."""
+        if record.token_resets >= MAX_TOKEN_RESETS:
+            raise PermanentError(f"page token rejected {record.token_resets} times: {why}", reason="token_rejected")
+        resume = record.boundary.time
+        log.warning("page_token_rejected", resume_from=resume, error=why)
+        new = record.evolve(
+            version=record.version + 1,
+            next_token=None,
+            resume_from=None if resume is None else parse_instant(resume),
+            token_resets=record.token_resets + 1,
+            lease_expiry=self.ctx.clock() + self._lease,
+            updated_at=self.ctx.clock(),
+        )
+        self.ctx.store.write(new, record.version, self.owner)
+        return new
+

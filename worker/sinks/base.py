@@ -1,0 +1,71 @@
+"""The sink port and the naming scheme every sink shares.
+
+Commit protocol for page ``seq`` of a window pass (see README, "Exactly once"):
+
+1. ``stage``   — write the filtered page to ``_staging/…/<seq>.<owner>``; private,
+                 deterministic per (window, pass, seq, lease owner), overwrite is fine.
+2. checkpoint  — the state store accepts the page (next token, counts, boundary and the
+                 staged name) in one write fenced by version and lease.
+3. ``publish`` — move the accepted staged object to its committed name (idempotent).
+
+Only an accepted page is ever published, and its committed name is a function of
+(window, pass, seq), so a re-run can only re-publish the same bytes to the same name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from shared.models import WindowKey
+
+
+class Sink(Protocol):
+    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes]) -> str:
+        """Write a staged part; return its reference (to store in the checkpoint)."""
+        ...
+
+    def publish(self, key: WindowKey, seq: int, staged: str) -> None:
+        """Make the staged part committed; a no-op when it already is."""
+        ...
+
+    def cleanup(self, key: WindowKey) -> None:
+        """Remove staged leftovers of a finished window pass (stale owners' parts)."""
+        ...
+
+    def committed_items(self, key: WindowKey) -> Iterable[dict[str, Any]]:
+        """Every committed item of the window (all passes), for a final pass's dedup."""
+        ...
+
+
+def _compact(key: WindowKey) -> tuple[str, str, str]:
+    start = key.start.strftime("%Y%m%dT%H%M%S") + f"{key.start.microsecond // 1000:03d}Z"
+    end = key.end.strftime("%Y%m%dT%H%M%S") + f"{key.end.microsecond // 1000:03d}Z"
+    return key.start.strftime("%Y-%m-%d"), start, end
+
+
+def window_prefix(key: WindowKey) -> str:
+    """``<source>/dt=YYYY-MM-DD/<start>_<end>`` — all parts of one window share it."""
+    day, start, end = _compact(key)
+    return f"{key.source}/dt={day}/{start}_{end}"
+
+
+def committed_name(key: WindowKey, seq: int, suffix: str) -> str:
+    return f"{window_prefix(key)}_p{key.pass_no}_{seq:06d}{suffix}"
+
+
+def staging_prefix(key: WindowKey) -> str:
+    day, start, end = _compact(key)
+    return f"_staging/{key.source}/{start}_{end}_p{key.pass_no}/"
+
+
+def staged_name(key: WindowKey, seq: int, owner: str, suffix: str) -> str:
+    safe_owner = "".join(c if c.isalnum() or c in "-_" else "-" for c in owner)
+    return f"{staging_prefix(key)}{seq:06d}.{safe_owner}{suffix}"
+
+
+def encode_lines(items: list[dict[str, Any]], meta: dict[str, Any]) -> list[bytes]:
+    """One JSON line per item: the API's item plus one ``_logpull`` metadata key."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return [dumps({**item, "_logpull": meta}).encode("utf-8") + b"\n" for item in items]

@@ -1,0 +1,1 @@
+"""API sources: turn (window, stored cursor) into pages of items."""

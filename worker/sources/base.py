@@ -1,0 +1,39 @@
+"""The source port: what the worker needs from an API, and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+Ordering = Literal["newest_first", "oldest_first"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """The frozen query of one window pass: identical on every page of it."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_token: str | None
+
+
+class Source(Protocol):
+    ordering: Ordering
+
+    def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
+        """One page. Raises RetryableError, PermanentError or TokenRejected."""
+        ...
+
+    def identity(self, item: dict[str, Any]) -> str:
+        """A stable identity of the event (used for exactly-once dedup)."""
+        ...
+
+    def event_time(self, item: dict[str, Any]) -> datetime:
+        """The instant the event happened (the API's ordering key)."""
+        ...
