@@ -40,7 +40,7 @@ class Progress:
 
     @property
     def finished(self) -> bool:
-        return self.windows_total > 0 and self.windows_done + self.windows_failed == self.windows_total
+        return self.windows_done + self.windows_failed >= self.windows_total
 
 
 @dataclass
@@ -87,11 +87,16 @@ class LocalRun:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
-        self.orchestrator = Orchestrator(settings, store, queue, clock)
+        self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets())
 
     def targets(self) -> dict[str, datetime]:
+        """Per source, the end of the last full window due now (fixed for this run)."""
         now = from_epoch(self.clock())
-        return {s.id: align_down(now - s.settle, s.start, s.window) for s in self.settings.sources}
+        targets = {}
+        for s in self.settings.sources:
+            limit = min(now - s.settle, s.end) if s.end else now - s.settle
+            targets[s.id] = max(s.start, align_down(limit, s.start, s.window))
+        return targets
 
     def progress(self, targets: dict[str, datetime]) -> Progress:
         progress = Progress()
@@ -122,7 +127,7 @@ class LocalRun:
 
     def until_caught_up(self, pool: WorkerPool | None,
                         report: Callable[[Progress], None] = lambda _p: None) -> Progress:
-        targets = self.targets()
+        targets = self.orchestrator.until
         last_tick = float("-inf")
         if pool:
             pool.start()

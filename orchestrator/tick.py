@@ -34,8 +34,10 @@ class TickResult:
 
 class Orchestrator:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 until: dict[str, datetime] | None = None) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
+        self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
 
     def tick(self) -> TickResult:
         result = TickResult()
@@ -53,7 +55,10 @@ class Orchestrator:
         return result
 
     def horizon(self, source: SourceSettings) -> datetime:
-        return from_epoch(self.clock()) - source.settle
+        """Schedule nothing past ``now - settle``, the source's ``end`` or the run's cap."""
+        limits = [from_epoch(self.clock()) - source.settle]
+        limits += [t for t in (source.end, self.until.get(source.id)) if t is not None]
+        return min(limits)
 
     def _schedule(self, source: SourceSettings) -> tuple[list[WindowRecord], bool]:
         """Record up to ``max_windows_per_tick`` new windows; (recorded, caught up?)."""

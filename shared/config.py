@@ -113,6 +113,7 @@ class SourceSettings(_Section):
     kind: Literal["google_reports"] = "google_reports"
     application: str = "login"
     start: Instant
+    end: Instant | None = None  # optional: stop scheduling here (a fixed backfill)
     window: Duration = timedelta(minutes=15)
     settle: Duration = timedelta(minutes=5)
     api_endpoint: str | None = None
@@ -128,6 +129,12 @@ class SourceSettings(_Section):
         if value < timedelta(seconds=1):
             raise ValueError("must be at least 1s")
         return value
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> SourceSettings:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
 
     @field_validator("credentials")
     @classmethod

@@ -1,0 +1,133 @@
+"""Shared fixtures: a moto server over real HTTP (or $AWS_ENDPOINT_URL), simulators,
+and per-test settings with their own queue, DLQ and table names."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+# No timing in tests (shared, noisy machines): hypothesis must not enforce deadlines.
+hypothesis_settings.register_profile("logpull", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("logpull")
+
+from shared.aws.clients import client
+from shared.aws.emulator import start_emulator, use_dummy_credentials
+from shared.aws.provision import ensure_queues, ensure_table
+from shared.aws.state_store import DynamoStateStore
+from shared.aws.task_queue import SqsTaskQueue
+from shared.config import Settings, load_settings
+from shared.simulator import ReportsSimulator, SimulatorSettings
+
+
+def external_endpoint() -> str | None:
+    """LocalStack or real AWS when the environment names one (see README)."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return os.environ["AWS_ENDPOINT_URL"]
+    if os.environ.get("LOCALSTACK_HOST"):
+        import localstack_client.config
+
+        return str(localstack_client.config.get_service_endpoint("sqs"))
+    return None
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    use_dummy_credentials()
+    external = external_endpoint()
+    if external:
+        yield external
+        return
+    emulator = start_emulator()
+    yield emulator.url
+    emulator.stop()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    config_path: Path
+    store: DynamoStateStore
+    queue: SqsTaskQueue
+    sink_root: Path
+
+
+def write_config(path: Path, body: str) -> Path:
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def config_text(aws_url: str, api_url: str, sink: Path, name: str, **over: Any) -> str:
+    source = {"id": "gws-login", "application": "login", "start": "2026-11-01T00:00:00Z",
+              "window": "1h", "settle": "1m", "page_size": 100, "late_horizon": "1m"}
+    source.update(over.pop("source", {}))
+    worker = {"task_deadline": "30s", "lease": "10s", "receive_wait": "1s"}
+    worker.update(over.pop("worker", {}))
+
+    def toml(values: dict[str, Any]) -> str:
+        return "\n".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in values.items())
+
+    return f"""
+[aws]
+endpoint_url = "{aws_url}"
+queue_name = "{name}-tasks"
+dlq_name = "{name}-dlq"
+table_name = "{name}-state"
+max_receive_count = {over.pop("max_receive_count", 10)}
+
+[worker]
+{toml(worker)}
+
+[orchestrator]
+enqueue_grace = "{over.pop("enqueue_grace", "2s")}"
+
+[sink]
+url = "file://{sink}"
+
+[logging]
+level = "info"
+format = "json"
+
+[[sources]]
+kind = "google_reports"
+api_endpoint = "{api_url}"
+credentials = "anonymous"
+{toml(source)}
+"""
+
+
+@pytest.fixture
+def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
+    def make(api_url: str = "http://127.0.0.1:9", **over: Any) -> Stack:
+        name = f"t{uuid.uuid4().hex[:10]}"
+        sink = tmp_path / f"sink-{name}"
+        path = write_config(tmp_path / f"{name}.toml", config_text(aws_endpoint, api_url, sink, name, **over))
+        settings = load_settings(path)
+        ensure_queues(client("sqs", settings.aws), settings)
+        ensure_table(client("dynamodb", settings.aws), settings)
+        store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
+        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+        return Stack(settings, path, store, queue, sink)
+
+    return make
+
+
+@pytest.fixture
+def simulator() -> Iterator[Callable[..., ReportsSimulator]]:
+    started: list[ReportsSimulator] = []
+
+    def make(**settings: Any) -> ReportsSimulator:
+        sim = ReportsSimulator(SimulatorSettings(**settings))
+        sim.start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()

@@ -1,0 +1,88 @@
+"""The DynamoDB state store against a real HTTP endpoint (moto server, or LocalStack)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.aws.state_store import LeaseUnavailable
+from shared.errors import ConflictError, LeaseLost
+from shared.models import Boundary, SourceMeta, WindowKey, WindowRecord
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def windows(n: int, source: str = "gws-login") -> list[WindowRecord]:
+    return [WindowRecord(key=WindowKey(source, T0 + i * HOUR, T0 + (i + 1) * HOUR)) for i in range(n)]
+
+
+def meta(version: int, watermark: datetime) -> SourceMeta:
+    return SourceMeta("gws-login", watermark, T0, version=version, recorded_at=1.0)
+
+
+def test_record_windows_is_one_conditional_transaction(make_stack: Callable[..., object]) -> None:
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + 3 * HOUR), windows(3))
+    assert store.get_meta("gws-login").watermark == T0 + 3 * HOUR
+    # a second orchestrator that read the same (empty) state loses, and creates nothing
+    with pytest.raises(ConflictError):
+        store.record_windows(None, meta(1, T0 + 3 * HOUR), windows(3))
+    # a stale version loses too
+    with pytest.raises(ConflictError):
+        store.record_windows(meta(0, T0), meta(1, T0 + 4 * HOUR), windows(4)[3:])
+    assert [w.key.start for w in store.list_windows("gws-login")] == [T0, T0 + HOUR, T0 + 2 * HOUR]
+
+
+def test_round_trip_of_every_field(make_stack: Callable[..., object]) -> None:
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + HOUR), windows(1))
+    record = store.acquire(windows(1)[0].key, "me", 100.0, 1.0)
+    full = record.evolve(version=record.version + 1, next_token="tok", pages=3, events=250,
+                         boundary=Boundary("2026-11-01T00:10:00.000Z", frozenset({"a", "b"})),
+                         staged="_staging/x", resume_from=T0 + timedelta(minutes=5), token_resets=1)
+    store.write(full, record.version, "me")
+    assert store.get_window(full.key) == full
+
+
+def test_lease_excludes_others_until_it_expires(make_stack: Callable[..., object]) -> None:
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + HOUR), windows(1))
+    key = windows(1)[0].key
+    mine = store.acquire(key, "a", lease_until=100.0, now=10.0)
+    assert mine.lease_owner == "a" and mine.state == "running" and mine.version == 1
+    with pytest.raises(LeaseUnavailable) as caught:
+        store.acquire(key, "b", lease_until=150.0, now=50.0)
+    assert caught.value.record is not None and caught.value.record.lease_owner == "a"
+    theirs = store.acquire(key, "b", lease_until=250.0, now=101.0)  # a's lease expired
+    assert theirs.version == 2
+    # a's checkpoint is fenced off: wrong owner and stale version
+    with pytest.raises(LeaseLost):
+        store.write(mine.evolve(version=2, pages=1), mine.version, "a")
+    assert not store.extend_lease(key, "a", 400.0)
+    assert store.extend_lease(key, "b", 400.0)
+
+
+def test_done_windows_cannot_be_leased_and_unknown_ones_say_so(make_stack: Callable[..., object]) -> None:
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + HOUR), windows(1))
+    key = windows(1)[0].key
+    record = store.acquire(key, "a", 100.0, 1.0)
+    store.write(record.evolve(version=record.version + 1, state="done"), record.version, "a")
+    with pytest.raises(LeaseUnavailable) as caught:
+        store.acquire(key, "b", 100.0, 1000.0)
+    assert caught.value.record is not None and caught.value.record.state == "done"
+    with pytest.raises(LeaseUnavailable) as missing:
+        store.acquire(WindowKey("gws-login", T0 - HOUR, T0), "b", 100.0, 1.0)
+    assert missing.value.record is None
+
+
+def test_enqueued_mark_only_moves_contiguously(make_stack: Callable[..., object]) -> None:
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + 2 * HOUR), windows(2))
+    assert not store.advance_enqueued("gws-login", "2026-11-01T01:00:00.000Z", "2026-11-01T02:00:00.000Z")
+    assert store.advance_enqueued("gws-login", "2026-11-01T00:00:00.000Z", "2026-11-01T01:00:00.000Z")
+    assert store.get_meta("gws-login").enqueued_until == T0 + HOUR

@@ -1,0 +1,89 @@
+"""Config validation: unknown keys and bad values name their field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.config import load_settings
+from shared.errors import ConfigError
+from shared.timeutil import parse_duration
+
+MINIMAL = """
+[[sources]]
+id = "gws-login"
+start = "2026-11-01T00:00:00Z"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "logpull.toml"
+    path.write_text(text)
+    return path
+
+
+def test_minimal_config_gets_sane_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL))
+    source = settings.sources[0]
+    assert source.window == timedelta(minutes=15)
+    assert source.kind == "google_reports" and source.credentials == "anonymous"
+    assert settings.worker.lease == timedelta(seconds=30)
+    assert settings.orchestrator.max_windows_per_tick >= 1000
+    assert source.effective_late_horizon == timedelta(hours=1)  # login: near real time
+
+
+def test_contract_example_parses(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[2] / "examples" / "logpull.toml").read_text()
+    settings = load_settings(write(tmp_path, text))
+    assert settings.sources[0].late_horizon == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "field", "words"),
+    [
+        ('[worker]\nlease = "30x"\n', "worker.lease", "invalid duration"),
+        ('[aws]\nqueue = "x"\n', "aws.queue", "unknown key"),
+        ('[sink]\nurl = "ftp://x"\n', "sink.url", "unsupported sink"),
+        ('[mystery]\nx = 1\n', "mystery", "unknown key"),
+    ],
+)
+def test_bad_values_name_the_field(tmp_path: Path, snippet: str, field: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, snippet + MINIMAL))
+    assert field in str(caught.value) and words in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_bad_source_field_is_named_with_its_index(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.window: invalid duration"):
+        load_settings(write(tmp_path, MINIMAL + 'window = "fast"\n'))
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.colour: unknown key"):
+        load_settings(write(tmp_path, MINIMAL + 'colour = "red"\n'))
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[aws\n"))
+
+
+def test_environment_variables_configure_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGPULL_AWS__QUEUE_NAME", "from-env")
+    monkeypatch.setenv("LOGPULL_SOURCES", '[{"id": "a", "start": "2026-11-01T00:00:00Z", "window": "5m"}]')
+    settings = load_settings(None)
+    assert settings.aws.queue_name == "from-env"
+    assert settings.sources[0].window == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), ("250ms", 0.25), (5, 5)])
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "5", "-1s", "1w", "abc", True])
+def test_bad_durations(text: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)

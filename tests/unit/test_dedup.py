@@ -1,0 +1,89 @@
+"""The dedup boundary: overlapping, repeated and shifted pages commit each event once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.models import Boundary
+from shared.timeutil import format_instant, parse_instant
+from worker.dedup import filter_page
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+END = START + timedelta(hours=1)
+
+
+def event(ms: int, uq: int) -> dict[str, Any]:
+    t = format_instant(START + timedelta(milliseconds=ms))
+    return {"id": {"time": t, "uniqueQualifier": str(uq), "applicationName": "login", "customerId": "C1"}}
+
+
+def time_of(item: dict[str, Any]) -> datetime:
+    return parse_instant(item["id"]["time"])
+
+
+def identity_of(item: dict[str, Any]) -> str:
+    return item["id"]["time"] + "|" + item["id"]["uniqueQualifier"]
+
+
+# Event times cluster on a few instants so that many events share a timestamp, and some
+# sit exactly on the window edges (0 and 3,600,000 ms).
+times = st.sampled_from([0, 1, 2, 500, 1000, 3_599_999, 3_600_000, 3_600_001]) | st.integers(-5, 3_600_005)
+
+
+@st.composite
+def listings(draw: st.DrawFn) -> list[dict[str, Any]]:
+    raw = draw(st.lists(times, min_size=0, max_size=60))
+    events = [event(ms, uq) for uq, ms in enumerate(raw)]
+    # newest first, ties in any (but fixed) order, as the API returns them
+    return sorted(events, key=lambda e: (e["id"]["time"], draw(st.integers(0, 3))), reverse=True)
+
+
+@st.composite
+def reads(draw: st.DrawFn, listing: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Pages as a crashing, re-reading worker sees them: each page starts at or before
+    where the previous one ended (a replay or a shifted page), and they reach the end."""
+    pages, position = [], 0
+    while position < len(listing) or not pages:
+        back = draw(st.integers(0, min(position, 5)))
+        size = draw(st.integers(1, 10))
+        begin = position - back
+        pages.append(listing[begin : begin + size])
+        position = max(position, begin + size)
+    return pages
+
+
+def in_window(item: dict[str, Any]) -> bool:
+    return START <= time_of(item) < END
+
+
+@given(data=st.data())
+def test_every_event_in_the_window_is_kept_exactly_once(data: st.DataObject) -> None:
+    listing = data.draw(listings())
+    boundary, kept = Boundary(), []
+    for page in data.draw(reads(listing)):
+        result = filter_page(page, boundary, (START, END), "newest_first", time_of, identity_of)
+        boundary = result.boundary
+        kept.extend(result.items)
+    ids = [identity_of(e) for e in kept]
+    assert len(ids) == len(set(ids)), "an event was committed twice"
+    assert set(ids) == {identity_of(e) for e in listing if in_window(e)}
+
+
+def test_edges_belong_to_exactly_one_window() -> None:
+    on_edge = event(3_600_000, 1)  # exactly END: belongs to the next window
+    at_start = event(0, 2)
+    first = filter_page([on_edge, at_start], Boundary(), (START, END), "newest_first", time_of, identity_of)
+    second = filter_page([on_edge], Boundary(), (END, END + timedelta(hours=1)), "newest_first", time_of, identity_of)
+    assert first.items == [at_start] and first.dropped_edge == 1
+    assert second.items == [on_edge]
+
+
+def test_oldest_first_mirror() -> None:
+    listing = [event(ms, i) for i, ms in enumerate([10, 10, 20, 30])]
+    one = filter_page(listing[:3], Boundary(), (START, END), "oldest_first", time_of, identity_of)
+    two = filter_page(listing[1:], one.boundary, (START, END), "oldest_first", time_of, identity_of)
+    assert len(one.items) == 3 and [identity_of(e) for e in two.items] == [identity_of(listing[3])]
