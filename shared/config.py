@@ -72,7 +72,7 @@ class AwsSettings(_Section):
     queue_name: str = "logpull-tasks"
     dlq_name: str = "logpull-tasks-dlq"
     table_name: str = "logpull-state"
-    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    max_receive_count: int = Field(default=10, ge=1, le=1000)
 
 
 class WorkerSettings(_Section):

@@ -115,8 +115,10 @@ def work(config: str | None, until_idle: bool) -> None:
 def run(config: str | None, workers: int, until_caught_up: bool) -> None:
     """Orchestrator and worker processes together on this machine."""
     from shared.cli._running import run_local
+    from shared.preflight import check_sources
 
     settings = _settings(config)
+    check_sources(settings)
     sys.exit(run_local(settings, config, workers, until_caught_up))
 
 
