@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,9 +44,27 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, SimulatorHandler)
         self.core = core
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-response are expected here; stay quiet."""
+
+    def track(self, connection: socket.socket, *, is_open: bool) -> None:
+        with self._open_lock:
+            if is_open:
+                self._open.add(connection)
+            else:
+                self._open.discard(connection)
+
+    def server_close(self) -> None:
+        """Also cut keep-alive connections, so a stopped simulator really stops answering."""
+        super().server_close()
+        with self._open_lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class SimulatorHandler(BaseHTTPRequestHandler):
@@ -59,6 +79,11 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         # Headers and body are separate writes; without this, Nagle's algorithm and the
         # client's delayed ACK add ~40 ms to every small response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection, is_open=True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, is_open=False)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         """No per-request logging."""

@@ -1,8 +1,8 @@
 """Generated events, pre-serialised and sorted newest-first, with keyset range lookups.
 
 Order is ``id.time`` descending, then ``id.uniqueQualifier`` (as a signed int64)
-descending. Both are folded into one integer ``sort_key`` that grows in that order, so a
-plain ascending list of keys can be searched with ``bisect``.
+descending. Both are folded into one integer ``sort_key`` that grows in that order;
+``bisect`` searches the index range with that key, so no key list is kept in memory.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ def only(kind: str, **settings: Any) -> dict[str, Any]:
 
 
 def list_once(url: str) -> Any:
-    request = reports_service(url).activities().list(
-        userKey="all", applicationName="login", maxResults=5
+    request = (
+        reports_service(url).activities().list(userKey="all", applicationName="login", maxResults=5)
     )
     return request.execute()
 
@@ -47,8 +47,8 @@ def test_http_error_faults_raise_http_error(
         list_once(sim.url)
     error = caught.value
     assert error.resp.status == status
-    assert error.error_details[0]["reason"] == reason  # type: ignore[index]
-    assert error.error_details[0]["domain"] == domain  # type: ignore[index]
+    assert error.error_details[0]["reason"] == reason
+    assert error.error_details[0]["domain"] == domain
     assert json.loads(error.content)["error"]["code"] == status
     assert error.resp.get("retry-after") == ("2.5" if kind == "429" else None)
     assert sim.stats()["faults"][kind] == 1
