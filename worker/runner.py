@@ -173,7 +173,8 @@ class TaskRunner:
 
     def _finish(self, result: Outcome, started: float) -> Outcome:
         duration = round(self.ctx.clock() - started, 3)
-        log.info("task_finished", outcome=result.outcome, duration_s=duration, **result.fields)
+        emit = log.info if result.outcome in ("done", "continued") else log.warning
+        emit("task_finished", outcome=result.outcome, duration_s=duration, **result.fields)
         clear_task()
         return result
 

@@ -1,0 +1,85 @@
+"""Chaos: 4 worker processes SIGKILLed at random moments and restarted, two orchestrators
+ticking concurrently, ~5 % injected API faults and expiring page tokens, one garbage
+message. Afterwards the sink equals the ground truth exactly."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.aws.dead_letters import DeadLetters
+from shared.verify import compare_sink
+
+pytestmark = pytest.mark.e2e
+START = datetime(2026, 11, 1, tzinfo=UTC)
+WINDOWS = 24
+BUDGET_SECONDS = 110
+
+
+class Processes:
+    def __init__(self, config: Path, logs: Path) -> None:
+        self.config, self.logs, self.count = config, logs, 0
+
+    def spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        self.count += 1
+        log = open(self.logs / f"{args[0]}-{self.count}.log", "wb")  # noqa: SIM115
+        return subprocess.Popen([sys.executable, "-m", "shared.cli", *args, "-c", str(self.config)],
+                                stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def all_done(stack: Any) -> bool:
+    windows = list(stack.store.list_windows("gws-login"))
+    return len(windows) == WINDOWS and all(w.state == "done" for w in windows)
+
+
+def test_chaos(make_stack: Callable[..., Any], simulator: Callable[..., Any], tmp_path: Path) -> None:
+    rng = random.Random(20261127)
+    sim = simulator(events=12_000, seed=3, start=START, end=START + timedelta(hours=12), page_latency=0.1,
+                    fault_rate=0.05, retry_after=0.2, token_ttl=4.0)
+    stack = make_stack(sim.url, source={"end": "2026-11-01T12:00:00Z", "window": "30m", "page_size": 40},
+                       worker={"lease": "2s", "task_deadline": "2s", "receive_wait": "1s"})
+    stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody="this is not a task {")  # noqa: SLF001
+    procs = Processes(stack.config_path, tmp_path)
+    orchestrators = [procs.spawn("orchestrate", "--interval", "1s") for _ in range(2)]
+    workers = [procs.spawn("work") for _ in range(4)]
+    kills = 0
+    deadline = time.monotonic() + BUDGET_SECONDS
+    try:
+        while not all_done(stack) and time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.2, 1.0))
+            victim = rng.randrange(len(workers))
+            workers[victim].send_signal(signal.SIGKILL)
+            workers[victim].wait()
+            workers[victim] = procs.spawn("work")
+            kills += 1
+    finally:
+        for proc in workers + orchestrators:
+            proc.kill()
+            proc.wait()
+    logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in sorted(tmp_path.glob("*.log")))
+    assert all_done(stack), f"not every window finished within {BUDGET_SECONDS}s after {kills} kills\n{logs[-6000:]}"
+    assert kills >= 5
+    print(f"chaos: {kills} kills, faults {sim.stats()['faults']}")
+
+    result = compare_sink(sim.ground_truth(), str(stack.sink_root))
+    assert result.expected == 12_000
+    assert (result.missing, result.duplicates, result.unexpected, result.altered) == (0, 0, 0, 0), result
+
+    windows = sorted(stack.store.list_windows("gws-login"), key=lambda w: w.key.start)
+    assert [w.key.start for w in windows] == [START + i * timedelta(minutes=30) for i in range(WINDOWS)]
+    assert all(w.key.end - w.key.start == timedelta(minutes=30) for w in windows), "a window was scheduled twice"
+
+    dead = DeadLetters(stack.queue, stack.store).peek()
+    assert [e["reason"].split(":")[0] for e in dead] == ["malformed_message"], dead
+    stats = sim.stats()
+    assert sum(stats["faults"].values()) > 0, "no fault was injected: the test would prove nothing"
