@@ -18,8 +18,9 @@ from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings
 from shared.log import get_logger
-from shared.models import FIRST_PASS, WindowRecord
+from shared.models import FINAL_PASS, FIRST_PASS, WindowRecord
 from shared.timeutil import format_instant, from_epoch
+from orchestrator.late import final_pass_due
 from orchestrator.planning import align_down
 from orchestrator.tick import Orchestrator
 
@@ -87,7 +88,9 @@ class LocalRun:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
-        self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets())
+        self.called_at = clock()
+        self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets(),
+                                         final_due_by=self.called_at)
 
     def targets(self) -> dict[str, datetime]:
         """Per source, the end of the last full window due now (fixed for this run)."""
@@ -99,30 +102,31 @@ class LocalRun:
         return targets
 
     def progress(self, targets: dict[str, datetime]) -> Progress:
+        """First passes up to the target, and final passes due when the run began."""
         progress = Progress()
         for source in self.settings.sources:
-            target = targets[source.id]
-            expected = max(0, int((target - source.start) / source.window))
-            windows = [w for w in self.store.list_windows(source.id) if w.key.end <= target]
-            progress.windows_total += expected
-            self._count(progress, windows)
+            windows = list(self.store.list_windows(source.id))
+            firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
+            finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
+            progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))
+            due = [w for w in windows if final_pass_due(w, source.effective_late_horizon, self.called_at)]
+            progress.windows_total += len(due)
+            self._count(progress, firsts + [finals[w.key.start] for w in due if w.key.start in finals])
+            progress.events += sum(w.events for w in windows)
+            progress.pages += sum(w.pages for w in windows)
+            progress.continuations += sum(w.continuations for w in windows)
         return progress
 
     @staticmethod
     def _count(progress: Progress, windows: list[WindowRecord]) -> None:
         for window in windows:
-            progress.events += window.events
-            progress.pages += window.pages
-            progress.continuations += window.continuations
-            if window.key.pass_no != FIRST_PASS:
-                continue
             if window.state == "done":
                 progress.windows_done += 1
             elif window.state == "failed":
                 progress.windows_failed += 1
                 progress.failed.append(
                     f"{window.key.source} [{format_instant(window.key.start)}, "
-                    f"{format_instant(window.key.end)}): {window.error}"
+                    f"{format_instant(window.key.end)}) pass {window.key.pass_no}: {window.error}"
                 )
 
     def until_caught_up(self, pool: WorkerPool | None,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import QueueCounts, SqsTaskQueue
-from shared.config import Settings
+from shared.config import Settings, SourceSettings
 from shared.errors import LeaseLost
 from shared.log import get_logger
-from shared.models import TaskMessage, WindowRecord
+from shared.models import FIRST_PASS, TaskMessage, WindowRecord
 
 log = get_logger("logpull.orchestrator")
 MAX_RESCUES = 8
@@ -30,17 +31,18 @@ class Scavenger:
         self.lease = settings.worker.lease.total_seconds()
         self.grace = settings.orchestrator.enqueue_grace.total_seconds()
 
-    def sweep(self) -> dict[str, int]:
-        counts = self.queue.counts()
-        rescued: dict[str, int] = {}
-        for source in self.settings.sources:
-            meta = self.store.get_meta(source.id)
-            if meta is None:
-                continue
-            stalled = [w for w in self.store.list_windows(source.id)
-                       if w.key.start < meta.enqueued_until and self._stalled(w, counts)]
-            rescued[source.id] = sum(self._rescue(w) for w in stalled)
-        return rescued
+    def sweep_source(self, source: SourceSettings, windows: list[WindowRecord], counts: QueueCounts) -> int:
+        """Re-enqueue the stalled ones among ``windows`` (all of one source)."""
+        meta = self.store.get_meta(source.id)
+        if meta is None:
+            return 0
+        stalled = [w for w in windows if self._enqueued(w, meta.enqueued_until) and self._stalled(w, counts)]
+        return sum(self._rescue(w) for w in stalled)
+
+    @staticmethod
+    def _enqueued(window: WindowRecord, enqueued_until: datetime) -> bool:
+        """First passes count once enqueued; final passes are enqueued as they are created."""
+        return window.key.pass_no != FIRST_PASS or window.key.start < enqueued_until
 
     def _stalled(self, window: WindowRecord, counts: QueueCounts) -> bool:
         now = self.clock()

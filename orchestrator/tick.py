@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared.aws.state_store import MAX_TRANSACTION_ITEMS, DynamoStateStore
@@ -14,9 +14,12 @@ from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger
-from shared.models import SourceMeta, TaskMessage, WindowKey, WindowRecord
+from shared.models import FINAL_PASS, SourceMeta, TaskMessage, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
+from orchestrator.late import due_final_passes
+from orchestrator.ledger import log_ledger
 from orchestrator.planning import chunks, plan_windows
+from orchestrator.scavenger import Scavenger
 
 log = get_logger("logpull.orchestrator")
 WINDOWS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS - 1
@@ -28,6 +31,7 @@ class TickResult:
     recorded: dict[str, int] = field(default_factory=dict)
     enqueued: dict[str, int] = field(default_factory=dict)
     reenqueued: dict[str, int] = field(default_factory=dict)
+    final_passes: dict[str, int] = field(default_factory=dict)
     rescued: dict[str, int] = field(default_factory=dict)
     caught_up: dict[str, bool] = field(default_factory=dict)
 
@@ -35,9 +39,10 @@ class TickResult:
 class Orchestrator:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time,
-                 until: dict[str, datetime] | None = None) -> None:
+                 until: dict[str, datetime] | None = None, final_due_by: float | None = None) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
+        self.final_due_by = final_due_by  # optional cap on final passes (same)
 
     def tick(self) -> TickResult:
         result = TickResult()
@@ -47,12 +52,27 @@ class Orchestrator:
             result.caught_up[source.id] = caught_up
             result.enqueued[source.id] = self._enqueue(source.id, recorded)
             result.reenqueued[source.id] = self._reenqueue_unqueued(source)
-        from orchestrator.scavenger import Scavenger
-
-        result.rescued = Scavenger(self.settings, self.store, self.queue, self.clock).sweep()
+        counts = self.queue.counts()
+        scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
+        for source in self.settings.sources:
+            windows = list(self.store.list_windows(source.id))
+            result.final_passes[source.id] = self._schedule_final_passes(source, windows)
+            result.rescued[source.id] = scavenger.sweep_source(source, windows, counts)
+            log_ledger(source, windows, self.clock())
         log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
-                 reenqueued=result.reenqueued, rescued=result.rescued)
+                 reenqueued=result.reenqueued, final_passes=result.final_passes, rescued=result.rescued)
         return result
+
+    def _schedule_final_passes(self, source: SourceSettings, windows: list[WindowRecord]) -> int:
+        now = self.clock() if self.final_due_by is None else min(self.clock(), self.final_due_by)
+        created = []
+        for first in due_final_passes(windows, source.effective_late_horizon, now):
+            final = WindowRecord(key=replace(first.key, pass_no=FINAL_PASS), created_at=self.clock(),
+                                 updated_at=self.clock())
+            if self.store.create_window(final):  # False: another orchestrator did it
+                created.append(final)
+        self.queue.send_many([TaskMessage.for_window(w.key) for w in created])
+        return len(created)
 
     def horizon(self, source: SourceSettings) -> datetime:
         """Schedule nothing past ``now - settle``, the source's ``end`` or the run's cap."""

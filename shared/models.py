@@ -115,6 +115,7 @@ class WindowRecord:
     error: str | None = None
     error_class: str | None = None
     created_at: float = 0.0
+    started_at: float = 0.0  # when the pass first read a page (late-horizon decisions)
     updated_at: float = 0.0
 
     def evolve(self, **changes: object) -> WindowRecord:

@@ -46,7 +46,10 @@ def filter_page(
     ordering: Ordering,
     time_of: Callable[[dict[str, Any]], datetime],
     identity_of: Callable[[dict[str, Any]], str],
+    exclude: frozenset[str] = frozenset(),
 ) -> Filtered:
+    """Keep the page's items that belong to ``window`` and were not committed before
+    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes)."""
     start_text, end_text = (format_instant(t) for t in window)
     kept: list[tuple[str, str, dict[str, Any]]] = []
     page_ids: set[str] = set()
@@ -60,7 +63,7 @@ def filter_page(
             edge += 1
             continue
         h = identity_hash(identity_of(item))
-        if h in page_ids or _already_committed(t, h, boundary, ordering):
+        if h in page_ids or h in exclude or _already_committed(t, h, boundary, ordering):
             seen += 1
             continue
         page_ids.add(h)

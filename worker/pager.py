@@ -46,8 +46,10 @@ def frozen_query(record: WindowRecord, ordering: str) -> Query:
 
 
 class Pager:
-    def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float) -> None:
+    def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
+                 exclude: frozenset[str] = frozenset()) -> None:
         self.ctx, self.source, self.owner, self.deadline = ctx, source, owner, deadline
+        self.exclude = exclude  # identity hashes committed by earlier passes of the window
         self.stats = RunStats()
         self._lease = ctx.settings.worker.lease.total_seconds()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
@@ -69,6 +71,8 @@ class Pager:
             page = self._fetch(record)
         except TokenRejected as exc:
             return self._reset_token(record, str(exc))
+        if not record.started_at:
+            record = record.evolve(started_at=started)
         new = self._commit(record, page)
         self.stats.durations.append(self.ctx.clock() - started)
         return new
@@ -95,7 +99,7 @@ class Pager:
         ctx, key = self.ctx, record.key
         filtered = filter_page(
             page.items, record.boundary, (key.start, key.end), self.source.ordering,
-            self.source.event_time, self.source.identity,
+            self.source.event_time, self.source.identity, self.exclude,
         )
         ctx.fault("after_fetch")
         staged = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.aws.state_store import LeaseUnavailable
@@ -23,9 +23,11 @@ from shared.errors import (
     RetryableError,
 )
 from shared.log import bind_task, clear_task, get_logger
-from shared.models import TaskMessage, WindowRecord, parse_task
+from shared.models import FIRST_PASS, TaskMessage, WindowRecord, parse_task
 from shared.timeutil import format_instant
 from worker.context import WorkerContext
+from worker.dedup import identity_hash
+from worker.sources.base import Source
 from worker.heartbeat import Heartbeat
 from worker.pager import Pager
 
@@ -76,7 +78,7 @@ class TaskRunner:
         except PermanentError as exc:
             return self._dead_letter(received, None, exc)
         self._roll_forward(record)
-        pager = Pager(ctx, source, owner, deadline)
+        pager = Pager(ctx, source, owner, deadline, self._committed_before(record, source))
         try:
             with Heartbeat(ctx.store, ctx.queue, record.key, owner, received.receipt_handle, lease, ctx.clock):
                 record = self._page_until_yield(pager, record)
@@ -108,6 +110,17 @@ class TaskRunner:
         """Publish the part the last checkpoint accepted, if a crash left it staged."""
         if record.staged and record.pages > 0:
             self.ctx.sink.publish(record.key, record.pages - 1, record.staged)
+
+    def _committed_before(self, record: WindowRecord, source: Source) -> frozenset[str]:
+        """For a final pass: identity hashes the window already committed (any pass)."""
+        if record.key.pass_no == FIRST_PASS:
+            return frozenset()
+        for pass_no in range(record.key.pass_no):
+            earlier = self.ctx.store.get_window(replace(record.key, pass_no=pass_no))
+            if earlier is not None:
+                self._roll_forward(earlier)
+        return frozenset(identity_hash(source.identity(item))
+                         for item in self.ctx.sink.committed_items(record.key))
 
     def _release(self, record: WindowRecord, owner: str, **changes: Any) -> WindowRecord:
         released = record.evolve(

@@ -77,6 +77,7 @@ def encode_window(record: WindowRecord) -> Item:
         "error": s(record.error),
         "error_class": s(record.error_class),
         "created_at": n(record.created_at),
+        "started_at": n(record.started_at),
         "updated_at": n(record.updated_at),
     }
     item.update(boundary_attrs(record.boundary))
@@ -112,6 +113,7 @@ def decode_window(item: Item) -> WindowRecord:
         error=_get_s(item, "error"),
         error_class=_get_s(item, "error_class"),
         created_at=_get_n(item, "created_at"),
+        started_at=_get_n(item, "started_at"),
         updated_at=_get_n(item, "updated_at"),
     )
 

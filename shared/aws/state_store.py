@@ -113,6 +113,20 @@ class DynamoStateStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def create_window(self, record: WindowRecord) -> bool:
+        """Create a window item unless it exists (False then): e.g. a final pass."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=codec.encode_window(record),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise AwsError(f"DynamoDB put failed: {exc}") from exc
+        return True
+
     def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float) -> WindowRecord:
         """Take the lease on an open window (free, expired, or already ours).
 

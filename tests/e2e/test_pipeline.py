@@ -4,9 +4,6 @@ a moto server and the simulator over HTTP; the sink is compared event by event."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,26 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.verify import compare_sink
+from tests_e2e_helpers import log_lines, run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, check=False)
-
-
-def log_lines(stderr: str) -> list[dict[str, object]]:
-    lines = []
-    for line in stderr.splitlines():
-        if line.startswith("{"):
-            try:
-                lines.append(json.loads(line))
-            except ValueError:
-                continue
-    return lines
 
 
 def test_two_days_four_workers_exactly_once_with_continuations(
