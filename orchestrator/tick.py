@@ -11,6 +11,7 @@ from datetime import datetime
 
 from shared.aws.state_store import MAX_TRANSACTION_ITEMS, DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
+from shared import metrics
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger
@@ -39,13 +40,19 @@ class TickResult:
 class Orchestrator:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time,
-                 until: dict[str, datetime] | None = None, final_due_by: float | None = None) -> None:
+                 until: dict[str, datetime] | None = None, final_due_by: float | None = None,
+                 emit_metrics: bool = False) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
         self.final_due_by = final_due_by  # optional cap on final passes (same)
+        self.emit_metrics = emit_metrics
+        self._deadline: float | None = None
 
-    def tick(self) -> TickResult:
+    def tick(self, deadline: float | None = None) -> TickResult:
+        """One tick; with ``deadline`` (epoch seconds) it stops recording new windows
+        when time runs out (the rest is recorded by the next tick)."""
         result = TickResult()
+        self._deadline = deadline
         for source in self.settings.sources:
             recorded, caught_up = self._schedule(source)
             result.recorded[source.id] = len(recorded)
@@ -58,7 +65,12 @@ class Orchestrator:
             windows = list(self.store.list_windows(source.id))
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
             result.rescued[source.id] = scavenger.sweep_source(source, windows, counts)
-            log_ledger(source, windows, self.clock())
+            current = log_ledger(source, windows, self.clock())
+            if self.emit_metrics:
+                lag, final_lag = current.lag(self.clock())
+                metrics.emit({"LagSeconds": lag, "FinalLagSeconds": final_lag, "LateEvents": current.late_events,
+                              "QueueBacklog": counts.visible + counts.delayed, "QueueInFlight": counts.in_flight,
+                              "DLQDepth": counts.dlq}, {"Source": source.id})
         log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
                  reenqueued=result.reenqueued, final_passes=result.final_passes, rescued=result.rescued)
         return result
@@ -86,6 +98,8 @@ class Orchestrator:
         recorded: list[WindowRecord] = []
         conflicts = 0
         while budget > 0:
+            if self._deadline is not None and self.clock() >= self._deadline:
+                return recorded, False
             meta = self.store.get_meta(source.id)
             watermark = meta.watermark if meta else source.start
             planned = plan_windows(watermark, self.horizon(source), source.window,

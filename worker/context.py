@@ -35,7 +35,9 @@ class WorkerContext:
     sleep: Callable[[float], None] = time.sleep
     fault: FaultHook = _no_fault
     stop_requested: threading.Event = field(default_factory=threading.Event)
-    _sources: dict[str, Source] = field(default_factory=dict)
+    ack_messages: bool = True  # False under a Lambda event source mapping (it deletes)
+    emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
+    _local: threading.local = field(default_factory=threading.local)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> WorkerContext:
@@ -48,9 +50,11 @@ class WorkerContext:
         matches = [s for s in self.settings.sources if s.id == source_id]
         if not matches:
             raise PermanentError(f"no source {source_id!r} in this worker's config", reason="unknown_source")
-        if source_id not in self._sources:
-            self._sources[source_id] = build_source(matches[0], self.settings)
-        return matches[0], self._sources[source_id]
+        # one client per thread: httplib2 connections are not thread-safe
+        sources: dict[str, Source] = self._local.__dict__.setdefault("sources", {})
+        if source_id not in sources:
+            sources[source_id] = build_source(matches[0], self.settings)
+        return matches[0], sources[source_id]
 
 
 def build_source(source: SourceSettings, settings: Settings) -> Source:

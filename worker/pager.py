@@ -61,9 +61,6 @@ class Pager:
         estimate = max(self.stats.durations, default=0.0)
         return self.ctx.clock() + estimate + self._margin > self.deadline
 
-    def has_time_left(self) -> bool:
-        return not self.ctx.stop_requested.is_set() and self.ctx.clock() < self.deadline
-
     def step(self, record: WindowRecord) -> WindowRecord:
         """Read, commit and checkpoint one page; return the new record."""
         started = self.ctx.clock()

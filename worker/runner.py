@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+
+import structlog
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,7 +26,8 @@ from shared.errors import (
 )
 from shared.log import bind_task, clear_task, get_logger
 from shared.models import FIRST_PASS, TaskMessage, WindowRecord, parse_task
-from shared.timeutil import format_instant
+from shared import metrics
+from shared.timeutil import format_instant, parse_instant
 from worker.context import WorkerContext
 from worker.dedup import identity_hash
 from worker.sources.base import Source
@@ -90,21 +93,24 @@ class TaskRunner:
             return self._give_back(received, record, owner, pager, exc)
         if record.state == "done":
             ctx.sink.cleanup(record.key)
-            ctx.queue.delete(received.receipt_handle)
+            self._ack(received)
             return Outcome("done", _stats(pager, record))
         if ctx.stop_requested.is_set():
             return self._give_back(received, record, owner, pager, None)
         return self._continue(message, received, record, owner, pager)
 
     def _page_until_yield(self, pager: Pager, record: WindowRecord) -> WindowRecord:
-        """Page while time is left; the first page of a run is always attempted."""
-        first = True
-        while record.state != "done":
-            if pager.must_yield() and not (first and pager.has_time_left()):
-                break
+        """Page while another page fits before the deadline (the first one of a run is
+        tried whenever the safety margin is left, so a slow API still makes progress)."""
+        while record.state != "done" and not pager.must_yield():
             record = pager.step(record)
-            first = False
         return record
+
+    def _ack(self, received: Received) -> None:
+        """The message is finished with. Under a Lambda event source mapping the mapping
+        deletes what the handler does not report as failed, so we leave it alone."""
+        if self.ctx.ack_messages:
+            self.ctx.queue.delete(received.receipt_handle)
 
     def _roll_forward(self, record: WindowRecord) -> None:
         """Publish the part the last checkpoint accepted, if a crash left it staged."""
@@ -137,7 +143,7 @@ class TaskRunner:
         ctx.fault("after_release")
         ctx.queue.send(message.continued())
         ctx.fault("after_continuation_sent")
-        ctx.queue.delete(received.receipt_handle)
+        self._ack(received)
         return Outcome("continued", _stats(pager, record))
 
     def _give_back(self, received: Received, record: WindowRecord, owner: str, pager: Pager,
@@ -162,7 +168,7 @@ class TaskRunner:
             self._roll_forward(record)
             self.ctx.sink.cleanup(record.key)
         # done/failed: nothing left to do; live lease: its owner holds a message of its own
-        self.ctx.queue.delete(received.receipt_handle)
+        self._ack(received)
         skipped = "already_done" if record.state in ("done", "failed") else "leased_by_other"
         return Outcome("done", {"pages": 0, "events": 0, "skipped": skipped, "window_state": record.state})
 
@@ -180,7 +186,7 @@ class TaskRunner:
             except LeaseLost:
                 return Outcome("retry", {"reason": "lease lost while failing", "error_class": "LeaseLost"})
         self.ctx.queue.send_to_dlq(received.body, f"{exc.reason}: {exc.message}", error_class)
-        self.ctx.queue.delete(received.receipt_handle)
+        self._ack(received)
         stats = _stats(pager) if pager else {"pages": 0, "events": 0}
         return Outcome("failed", {**stats, "reason": f"{exc.reason}: {exc.message}", "error_class": error_class})
 
@@ -188,8 +194,23 @@ class TaskRunner:
         duration = round(self.ctx.clock() - started, 3)
         emit = log.info if result.outcome in ("done", "continued") else log.warning
         emit("task_finished", outcome=result.outcome, duration_s=duration, **result.fields)
+        if self.ctx.emit_metrics:
+            self._metrics(result)
         clear_task()
         return result
+
+    def _metrics(self, result: Outcome) -> None:
+        fields = result.fields
+        source = str(structlog.contextvars.get_contextvars().get("source", "unknown"))
+        values: dict[str, float] = {
+            "Events": fields.get("events", 0), "Pages": fields.get("pages", 0),
+            "Continuations": int(result.outcome == "continued"), "Retries": fields.get("retries", 0),
+            "FailedTasks": int(result.outcome == "failed"),
+        }
+        window_end = structlog.contextvars.get_contextvars().get("window_end")
+        if window_end:
+            values["WindowLagSeconds"] = max(0.0, self.ctx.clock() - parse_instant(str(window_end)).timestamp())
+        metrics.emit(values, {"Source": source})
 
 
 def _stats(pager: Pager, record: WindowRecord | None = None) -> dict[str, Any]:

@@ -1,0 +1,82 @@
+"""AWS Lambda entry point for an SQS event source mapping with ReportBatchItemFailures.
+
+Each record of the batch runs in its own thread under one deadline taken from
+``context.get_remaining_time_in_millis()`` minus a reserve for the checkpoint and the
+continuation send. Records that end ``done``, ``continued`` or ``failed`` (already in
+the DLQ with their reason) are left for the mapping to delete; ``retry`` outcomes are
+reported in ``batchItemFailures`` so SQS delivers them again. One bad record never fails
+the batch.
+
+Why not Powertools' BatchProcessor: it runs records one after another, so the last
+record of a batch would get what little time the others left; here all records share
+the invocation's time. Metrics are CloudWatch EMF lines (shared.metrics).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from shared.aws.task_queue import Received
+from shared.config import load_settings
+from shared.log import configure_logging, get_logger
+from worker.context import WorkerContext
+from worker.runner import Outcome, TaskRunner
+
+log = get_logger("logpull.lambda")
+RESERVE_SECONDS = 0.3  # checkpoint + continuation send + returning
+_CONTEXT: WorkerContext | None = None
+
+
+def _context() -> WorkerContext:
+    """Built once per container (clients, sources and secrets are reused)."""
+    global _CONTEXT  # noqa: PLW0603 - the container-wide cache Lambda is designed around
+    if _CONTEXT is None:
+        settings = load_settings(os.environ.get("LOGPULL_CONFIG"))
+        configure_logging(settings.logging.level, "json")
+        _CONTEXT = WorkerContext.from_settings(settings, ack_messages=False, emit_metrics=True)
+    return _CONTEXT
+
+
+def to_received(record: dict[str, Any]) -> Received:
+    attributes = record.get("attributes") or {}
+    return Received(
+        message_id=str(record.get("messageId", "")),
+        receipt_handle=str(record.get("receiptHandle", "")),
+        body=str(record.get("body", "")),
+        receive_count=int(attributes.get("ApproximateReceiveCount", "1") or 1),
+        attributes=attributes,
+    )
+
+
+def handle_batch(ctx: WorkerContext, records: list[dict[str, Any]], remaining_ms: int) -> dict[str, Any]:
+    started = ctx.clock()
+    deadline = started + max(0.0, remaining_ms / 1000 - RESERVE_SECONDS)
+    runner = TaskRunner(ctx)
+
+    def run(record: dict[str, Any]) -> tuple[str, Outcome]:
+        received = to_received(record)
+        try:
+            return received.message_id, runner.run(received, started, deadline)
+        except Exception as exc:  # noqa: BLE001 - one bad record must not fail the batch
+            log.exception("record_crashed", message_id=received.message_id)
+            return received.message_id, Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}"})
+
+    if not records:
+        return {"batchItemFailures": []}
+    with ThreadPoolExecutor(max_workers=len(records), thread_name_prefix="record") as pool:
+        results = list(pool.map(run, records))
+    failures = [{"itemIdentifier": message_id} for message_id, outcome in results if outcome.outcome == "retry"]
+    return {"batchItemFailures": failures}
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    ctx = _context()
+    remaining = int(context.get_remaining_time_in_millis()) if context is not None else 60_000
+    began = time.monotonic()
+    result = handle_batch(ctx, list(event.get("Records") or []), remaining)
+    log.info("invocation_finished", records=len(event.get("Records") or []),
+             failures=len(result["batchItemFailures"]), duration_s=round(time.monotonic() - began, 3))
+    return result
