@@ -99,6 +99,8 @@ class OrchestratorSettings(_Section):
 class SinkSettings(_Section):
     url: str = "file://./logpull-out"
     compression: Literal["none", "gzip"] | None = None  # default: none for file://, gzip for s3://
+    kms_key_id: str | None = None  # s3://: SSE-KMS with this key (id, ARN or alias)
+    create_bucket: bool = False  # s3://: `logpull init` creates the bucket if missing
 
     @field_validator("url")
     @classmethod

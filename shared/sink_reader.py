@@ -33,6 +33,32 @@ def read_lines(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def parse_lines(data: bytes) -> Iterator[dict[str, Any]]:
+    for line in data.splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
 def iter_committed_items(root: Path) -> Iterator[dict[str, Any]]:
     for path in iter_committed_files(root):
         yield from read_lines(path)
+
+
+def iter_s3_committed_items(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """The committed items of an ``s3://bucket/prefix`` sink, as a consumer reads them."""
+    import gzip
+
+    root = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": root}
+    keys: list[str] = []
+    while True:
+        page = client.list_objects_v2(**kwargs)
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+        if not page.get("IsTruncated"):
+            break
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]
+    for key in sorted(keys):
+        if not is_committed(tuple(key[len(root):].split("/"))):
+            continue
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        yield from parse_lines(gzip.decompress(body) if key.endswith(".gz") else body)

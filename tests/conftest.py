@@ -24,6 +24,8 @@ from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, load_settings
 from shared.simulator import ReportsSimulator, SimulatorSettings
+from shared.sink_reader import iter_committed_items, iter_s3_committed_items
+from worker.sinks.s3_sink import ensure_bucket
 
 
 def external_endpoint() -> str | None:
@@ -55,7 +57,15 @@ class Stack:
     config_path: Path
     store: DynamoStateStore
     queue: SqsTaskQueue
-    sink_root: Path
+    sink_root: Path  # file:// sinks; s3:// sinks use a bucket named after the stack
+
+    def committed(self) -> Iterator[dict[str, Any]]:
+        """What a consumer of the sink sees (CONTRACT.md's committed output)."""
+        url = self.settings.sink.url
+        if url.startswith("s3://"):
+            bucket, _, prefix = url.removeprefix("s3://").partition("/")
+            return iter_s3_committed_items(client("s3", self.settings.aws), bucket, prefix)
+        return iter_committed_items(self.sink_root)
 
 
 def write_config(path: Path, body: str) -> Path:
@@ -63,7 +73,7 @@ def write_config(path: Path, body: str) -> Path:
     return path
 
 
-def config_text(aws_url: str, api_url: str, sink: Path, name: str, **over: Any) -> str:
+def config_text(aws_url: str, api_url: str, sink: str, name: str, **over: Any) -> str:
     source = {"id": "gws-login", "application": "login", "start": "2026-11-01T00:00:00Z",
               "window": "1h", "settle": "1m", "page_size": 100, "late_horizon": "1m"}
     source.update(over.pop("source", {}))
@@ -88,7 +98,8 @@ max_receive_count = {over.pop("max_receive_count", 10)}
 enqueue_grace = "{over.pop("enqueue_grace", "2s")}"
 
 [sink]
-url = "file://{sink}"
+url = "{sink}"
+create_bucket = true
 
 [logging]
 level = "info"
@@ -104,16 +115,19 @@ credentials = "anonymous"
 
 @pytest.fixture
 def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
-    def make(api_url: str = "http://127.0.0.1:9", **over: Any) -> Stack:
+    def make(api_url: str = "http://127.0.0.1:9", sink: str = "file", **over: Any) -> Stack:
         name = f"t{uuid.uuid4().hex[:10]}"
-        sink = tmp_path / f"sink-{name}"
-        path = write_config(tmp_path / f"{name}.toml", config_text(aws_endpoint, api_url, sink, name, **over))
+        root = tmp_path / f"sink-{name}"
+        url = f"s3://{name}-sink/audit" if sink == "s3" else f"file://{root}"
+        path = write_config(tmp_path / f"{name}.toml", config_text(aws_endpoint, api_url, url, name, **over))
         settings = load_settings(path)
         ensure_queues(client("sqs", settings.aws), settings)
         ensure_table(client("dynamodb", settings.aws), settings)
+        if sink == "s3":
+            ensure_bucket(client("s3", settings.aws), url)
         store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
         queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
-        return Stack(settings, path, store, queue, sink)
+        return Stack(settings, path, store, queue, root)
 
     return make
 

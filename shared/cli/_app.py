@@ -60,7 +60,7 @@ def init(config: str | None) -> None:
     queues = ensure_queues(client("sqs", settings.aws), settings)
     table = ensure_table(client("dynamodb", settings.aws), settings)
     created = {"queue": queues["queue"], "dlq": queues["dlq"], "table": table}
-    if settings.sink.url.startswith("s3://"):
+    if settings.sink.url.startswith("s3://") and settings.sink.create_bucket:
         from worker.sinks.s3_sink import ensure_bucket
 
         created["bucket"] = ensure_bucket(client("s3", settings.aws), settings.sink.url)

@@ -13,7 +13,7 @@ import pytest
 
 from orchestrator.tick import Orchestrator
 from shared.sink_reader import iter_committed_files
-from shared.verify import compare_sink
+from shared.verify import compare
 from worker.context import WorkerContext
 from worker.loop import work
 
@@ -40,10 +40,10 @@ class CrashAt:
             raise Crash(point)
 
 
-def pipeline(make_stack: Callable[..., Any], simulator: Callable[..., Any], page_latency: float = 0.0,
-             **worker: str) -> tuple[Any, Any]:
+def pipeline(make_stack: Callable[..., Any], simulator: Callable[..., Any], sink: str = "file",
+             page_latency: float = 0.0, **worker: str) -> tuple[Any, Any]:
     sim = simulator(events=700, seed=5, start=START, end=START + timedelta(hours=2), page_latency=page_latency)
-    stack = make_stack(sim.url, source={"end": "2026-11-01T02:00:00Z", "page_size": 40},
+    stack = make_stack(sim.url, sink=sink, source={"end": "2026-11-01T02:00:00Z", "page_size": 40},
                        worker={"lease": "1s", "task_deadline": "30s", **worker})
     Orchestrator(stack.settings, stack.store, stack.queue).tick()
     return sim, stack
@@ -65,18 +65,19 @@ def drain(stack: Any, fault: Callable[[str], None], max_runs: int = 200) -> int:
     raise AssertionError("windows did not finish")
 
 
+@pytest.mark.parametrize("sink", ["file", "s3"])
 @pytest.mark.parametrize("point", POINTS)
-def test_crash_at_each_point_of_the_protocol(point: str, make_stack: Callable[..., Any],
+def test_crash_at_each_point_of_the_protocol(point: str, sink: str, make_stack: Callable[..., Any],
                                              simulator: Callable[..., Any]) -> None:
     if point in ("after_release", "after_continuation_sent"):
         # slow pages and a 1 s deadline, so that runs end mid-window with a continuation
-        sim, stack = pipeline(make_stack, simulator, page_latency=0.3, task_deadline="1s")
+        sim, stack = pipeline(make_stack, simulator, sink, page_latency=0.3, task_deadline="1s")
     else:
-        sim, stack = pipeline(make_stack, simulator)
+        sim, stack = pipeline(make_stack, simulator, sink)
     hook = CrashAt(point, {1, 3, 6})
     crashes = drain(stack, hook)
     assert crashes >= 1, f"the fault point {point} was never reached"
-    result = compare_sink(sim.ground_truth(), str(stack.sink_root))
+    result = compare(sim.ground_truth(), stack.committed())
     assert (result.missing, result.duplicates, result.unexpected) == (0, 0, 0), result
     assert result.expected == 700
     first_pages = Counter((q["startTime"], q["endTime"]) for q in sim.stats()["first_page_requests"]
