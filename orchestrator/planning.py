@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 
@@ -28,7 +27,3 @@ def plan_windows(
         start += length
     return windows
 
-
-def chunks(items: list[tuple[datetime, datetime]], size: int) -> Iterator[list[tuple[datetime, datetime]]]:
-    for offset in range(0, len(items), size):
-        yield items[offset : offset + size]

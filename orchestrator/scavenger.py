@@ -46,8 +46,8 @@ class Scavenger:
 
     def _stalled(self, window: WindowRecord, counts: QueueCounts) -> bool:
         now = self.clock()
-        if window.state == "running":
-            return counts.visible == 0 and window.lease_expiry + self.lease + self.grace < now
+        if window.state == "running":  # its message should have been re-leased by now
+            return window.lease_expiry + self.lease + self.grace < now
         if window.state == "pending":
             nothing_queued = counts.visible + counts.in_flight + counts.delayed == 0
             return nothing_queued and window.updated_at + 2 * self.lease + self.grace < now
@@ -61,7 +61,8 @@ class Scavenger:
                 updated_at=now, error=f"stalled {window.rescues} times (worker keeps dying?)",
                 error_class="Stalled",
             )
-            self._write(failed, window)
+            if not self._write(failed, window):
+                return 0
             self.queue.send_to_dlq(TaskMessage.for_window(window.key).to_body(),
                                    f"stalled: {failed.error}", "Stalled")
             return 0

@@ -15,11 +15,11 @@ from shared import metrics
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger
-from shared.models import FINAL_PASS, SourceMeta, TaskMessage, WindowKey, WindowRecord
+from shared.models import FINAL_PASS, FIRST_PASS, SourceMeta, TaskMessage, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import due_final_passes
 from orchestrator.ledger import log_ledger
-from orchestrator.planning import chunks, plan_windows
+from orchestrator.planning import plan_windows
 from orchestrator.scavenger import Scavenger
 
 log = get_logger("logpull.orchestrator")
@@ -57,7 +57,7 @@ class Orchestrator:
             recorded, caught_up = self._schedule(source)
             result.recorded[source.id] = len(recorded)
             result.caught_up[source.id] = caught_up
-            result.enqueued[source.id] = self._enqueue(source.id, recorded)
+            result.enqueued[source.id] = len(recorded)
             result.reenqueued[source.id] = self._reenqueue_unqueued(source)
         counts = self.queue.counts()
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
@@ -121,6 +121,7 @@ class Orchestrator:
                 if conflicts > MAX_CONFLICT_RETRIES:
                     raise
                 continue  # another orchestrator advanced the watermark: re-read and go on
+            self._enqueue(source.id, windows)
             recorded.extend(windows)
             budget -= len(windows)
         return recorded, False
@@ -129,32 +130,36 @@ class Orchestrator:
         now = self.clock()
         return WindowRecord(key=WindowKey(source_id, start, end), created_at=now, updated_at=now)
 
-    def _enqueue(self, source_id: str, recorded: list[WindowRecord]) -> int:
-        if not recorded:
-            return 0
-        for batch in chunks([(w.key.start, w.key.end) for w in recorded], 100):
-            self.queue.send_many([
-                TaskMessage(source=source_id, window_start=s, window_end=e) for s, e in batch
-            ])
-        # contiguous ranges only: if an earlier range (another orchestrator's) is not yet
-        # marked, leave the mark alone and let the re-enqueue path cover it later
-        self.store.advance_enqueued(source_id, format_instant(recorded[0].key.start),
-                                    format_instant(recorded[-1].key.end))
-        return len(recorded)
+    def _enqueue(self, source_id: str, windows: list[WindowRecord]) -> None:
+        """Send the tasks of one recorded chunk, then mark the range enqueued (only if it
+        continues the marked range: a concurrent orchestrator's earlier chunk that is not
+        yet marked is left to the re-enqueue path)."""
+        self.queue.send_many([TaskMessage.for_window(w.key) for w in windows])
+        self.store.advance_enqueued(source_id, format_instant(windows[0].key.start),
+                                    format_instant(windows[-1].key.end))
 
     def _reenqueue_unqueued(self, source: SourceSettings) -> int:
+        """Windows recorded but never enqueued (an orchestrator died in between): send
+        those older than ``enqueue_grace`` and move the mark past them."""
         meta = self.store.get_meta(source.id)
         if meta is None or meta.enqueued_until >= meta.watermark:
             return 0
-        if self.clock() - meta.recorded_at < self.settings.orchestrator.enqueue_grace.total_seconds():
-            return 0  # the orchestrator that recorded them may still be enqueueing
         since = format_instant(meta.enqueued_until)
-        pending = [w for w in self.store.list_windows(source.id, since=since)
-                   if w.key.pass_no == 0 and w.state == "pending" and w.pages == 0
-                   and w.key.start < meta.watermark]
-        for batch in chunks([(w.key.start, w.key.end) for w in pending], 100):
-            self.queue.send_many([TaskMessage(source=source.id, window_start=s, window_end=e) for s, e in batch])
-        self.store.advance_enqueued(source.id, since, format_instant(meta.watermark))
-        if pending:
-            log.warning("reenqueued_unqueued_windows", source=source.id, count=len(pending))
-        return len(pending)
+        young_after = self.clock() - self.settings.orchestrator.enqueue_grace.total_seconds()
+        resend: list[WindowRecord] = []
+        mark = meta.enqueued_until
+        for window in self.store.list_windows(source.id, since=since):
+            if window.key.pass_no != FIRST_PASS or window.key.start >= meta.watermark:
+                continue
+            if window.created_at > young_after:
+                break  # its orchestrator may still be sending it
+            if window.state == "pending" and window.pages == 0:
+                resend.append(window)
+            mark = window.key.end
+        if mark == meta.enqueued_until:
+            return 0
+        self.queue.send_many([TaskMessage.for_window(w.key) for w in resend])
+        self.store.advance_enqueued(source.id, since, format_instant(mark))
+        if resend:
+            log.warning("reenqueued_unqueued_windows", source=source.id, count=len(resend))
+        return len(resend)

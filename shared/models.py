@@ -106,6 +106,7 @@ class WindowRecord:
     events: int = 0
     lease_owner: str | None = None
     lease_expiry: float = 0.0
+    lease_message: str | None = None  # SQS message id the lease holder works under
     resume_from: datetime | None = None  # after a rejected page token: re-read from here (boundary)
     boundary: Boundary = field(default_factory=Boundary)
     staged: str | None = None  # staged part accepted by the last checkpoint
@@ -120,9 +121,6 @@ class WindowRecord:
 
     def evolve(self, **changes: object) -> WindowRecord:
         return replace(self, **changes)  # type: ignore[arg-type]
-
-    def leased_by_other(self, owner: str, now: float) -> bool:
-        return self.lease_owner not in (None, owner) and self.lease_expiry > now
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ class Heartbeat:
             if not self._store.extend_lease(self._key, self._owner, now + self._lease):
                 self.lost.set()
                 return False
-            self._queue.change_visibility(self._receipt, int(self._lease) + 1)
+            if not self._stop.is_set():  # never undo a give-back's visibility after stop()
+                self._queue.change_visibility(self._receipt, int(self._lease) + 1)
         except ReceiptHandleInvalid:
             log.info("heartbeat_stopped", reason="receipt handle no longer valid")
             return False

@@ -6,11 +6,12 @@ worker exactly there and prove the next run neither loses nor duplicates an even
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from shared.errors import PermanentError, RetryableError, TokenRejected
+from shared.errors import LeaseLost, PermanentError, RetryableError, TokenRejected
 from shared.log import get_logger
 from shared.models import WindowRecord
 from shared.timeutil import format_instant, parse_instant
@@ -46,23 +47,36 @@ def frozen_query(record: WindowRecord, ordering: str) -> Query:
 
 
 class Pager:
+    """Pages one leased window; ``record`` is always the latest checkpointed state."""
+
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
-                 exclude: frozenset[str] = frozenset()) -> None:
+                 record: WindowRecord, lease_lost: threading.Event | None = None) -> None:
         self.ctx, self.source, self.owner, self.deadline = ctx, source, owner, deadline
-        self.exclude = exclude  # identity hashes committed by earlier passes of the window
+        self.record = record
+        self.exclude: frozenset[str] = frozenset()  # hashes committed by earlier passes
+        self.lease_lost = lease_lost or threading.Event()
         self.stats = RunStats()
-        self._lease = ctx.settings.worker.lease.total_seconds()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
 
     def must_yield(self) -> bool:
         """True when another page would not fit before the deadline (or we must stop)."""
+        if self.lease_lost.is_set():
+            raise LeaseLost("the heartbeat found the lease taken over")
         if self.ctx.stop_requested.is_set():
             return True
         estimate = max(self.stats.durations, default=0.0)
         return self.ctx.clock() + estimate + self._margin > self.deadline
 
-    def step(self, record: WindowRecord) -> WindowRecord:
-        """Read, commit and checkpoint one page; return the new record."""
+    def run(self) -> WindowRecord:
+        """Page while another page fits before the deadline (the first page of a run is
+        tried whenever the safety margin is left, so a slow API still makes progress)."""
+        while self.record.state != "done" and not self.must_yield():
+            self.step()
+        return self.record
+
+    def step(self) -> WindowRecord:
+        """Read, commit and checkpoint one page."""
+        record = self.record
         started = self.ctx.clock()
         try:
             page = self._fetch(record)
@@ -70,9 +84,9 @@ class Pager:
             return self._reset_token(record, str(exc))
         if not record.started_at:
             record = record.evolve(started_at=started)
-        new = self._commit(record, page)
+        self._commit(record, page)
         self.stats.durations.append(self.ctx.clock() - started)
-        return new
+        return self.record
 
     def _fetch(self, record: WindowRecord) -> Page:
         query = frozen_query(record, self.source.ordering)
@@ -113,11 +127,14 @@ class Pager:
             events=record.events + len(filtered.items),
             boundary=filtered.boundary,
             staged=staged,
+            token_resets=0,
             state="done" if last else "running",
-            lease_expiry=0.0 if last else ctx.clock() + self._lease,
+            lease_expiry=0.0,
             updated_at=ctx.clock(),
         )
-        ctx.store.write(new, record.version, self.owner)
+        # the heartbeat alone moves the lease, so it never outlives the message's visibility
+        ctx.store.write(new, record.version, self.owner, keep_lease=not last)
+        self.record = new  # from here on, the checkpoint is the truth (even if we fail)
         ctx.fault("after_checkpoint")
         if staged:
             ctx.sink.publish(key, record.pages, staged)
@@ -139,9 +156,9 @@ class Pager:
             next_token=None,
             resume_from=None if resume is None else parse_instant(resume),
             token_resets=record.token_resets + 1,
-            lease_expiry=self.ctx.clock() + self._lease,
             updated_at=self.ctx.clock(),
         )
-        self.ctx.store.write(new, record.version, self.owner)
+        self.ctx.store.write(new, record.version, self.owner, keep_lease=True)
+        self.record = new
         return new
 

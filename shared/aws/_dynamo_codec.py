@@ -69,6 +69,7 @@ def encode_window(record: WindowRecord) -> Item:
         "events": n(record.events),
         "lease_owner": s(record.lease_owner),
         "lease_expiry": n(record.lease_expiry),
+        "lease_message": s(record.lease_message),
         "resume_from": s(format_instant(record.resume_from) if record.resume_from else None),
         "staged": s(record.staged),
         "continuations": n(record.continuations),
@@ -102,6 +103,7 @@ def decode_window(item: Item) -> WindowRecord:
         events=int(_get_n(item, "events")),
         lease_owner=_get_s(item, "lease_owner"),
         lease_expiry=_get_n(item, "lease_expiry"),
+        lease_message=_get_s(item, "lease_message"),
         resume_from=parse_instant(resume_from) if resume_from else None,
         boundary=Boundary(
             _get_s(item, "boundary_time"), frozenset(ids_text.split("\n")) if ids_text else frozenset()

@@ -18,14 +18,9 @@ class DeadLetters:
         self.queue, self.store = queue, store
 
     def _drain(self, visibility: int) -> list[dict[str, Any]]:
-        client, url = self.queue._client, self.queue.url(self.queue._dlq_name)  # noqa: SLF001
         seen: dict[str, dict[str, Any]] = {}
         for _ in range(100):
-            response = client.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=visibility,
-                MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"],
-            )
-            messages = response.get("Messages", [])
+            messages = self.queue.receive_dead(visibility)
             if not messages:
                 break
             for message in messages:
@@ -55,26 +50,22 @@ class DeadLetters:
     def peek(self) -> list[dict[str, Any]]:
         messages = self._drain(PEEK_VISIBILITY)
         entries = [self._describe(m) for m in messages]
-        client, url = self.queue._client, self.queue.url(self.queue._dlq_name)  # noqa: SLF001
         for message in messages:  # make them visible again at once
-            client.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                             VisibilityTimeout=0)
+            self.queue.release_dead(message["ReceiptHandle"])
         return entries
 
     def redrive(self) -> tuple[int, int]:
-        client, url = self.queue._client, self.queue.url(self.queue._dlq_name)  # noqa: SLF001
         moved = kept = 0
         for message in self._drain(30):
             try:
                 task = parse_task(message.get("Body", ""))
             except MalformedMessage:
                 kept += 1
-                client.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                                 VisibilityTimeout=0)
+                self.queue.release_dead(message["ReceiptHandle"])
                 continue
             self._reopen(task.key)
             self.queue.send(task)
-            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            self.queue.delete_dead(message["ReceiptHandle"])
             moved += 1
         return moved, kept
 
@@ -83,7 +74,7 @@ class DeadLetters:
         if record is None or record.state != "failed":
             return
         reopened = record.evolve(version=record.version + 1, state="pending", lease_owner=None,
-                                 lease_expiry=0.0, rescues=0, error=None, error_class=None)
+                                 lease_expiry=0.0, rescues=0, token_resets=0, error=None, error_class=None)
         try:
             self.store.write(reopened, record.version, owner=None)
         except LeaseLost:

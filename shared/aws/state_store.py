@@ -127,7 +127,8 @@ class DynamoStateStore:
             raise AwsError(f"DynamoDB put failed: {exc}") from exc
         return True
 
-    def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float) -> WindowRecord:
+    def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float,
+                message_id: str = "") -> WindowRecord:
         """Take the lease on an open window (free, expired, or already ours).
 
         Raises LeaseLost carrying the current record (``exc.record``) when the window is
@@ -139,16 +140,17 @@ class DynamoStateStore:
                 TableName=self._table,
                 Key=codec.window_key_attrs(key),
                 UpdateExpression=(
-                    "SET lease_owner = :o, lease_expiry = :le, version = version + :one, "
-                    "#state = :running, updated_at = :now"
+                    "SET lease_owner = :o, lease_expiry = :le, lease_message = :m, "
+                    "version = version + :one, #state = :running, updated_at = :now"
                 ),
                 ConditionExpression=(
                     "attribute_exists(pk) AND #state IN (:pending, :running) "
-                    "AND (lease_expiry < :now OR lease_owner = :o)"
+                    "AND lease_expiry < :now"
                 ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":o": {"S": owner},
+                    ":m": {"S": message_id},
                     ":le": codec.n(lease_until),
                     ":now": codec.n(now),
                     ":one": {"N": "1"},
@@ -165,21 +167,33 @@ class DynamoStateStore:
             raise AwsError(f"DynamoDB update failed: {exc}") from exc
         return codec.decode_window(response["Attributes"])
 
-    def write(self, record: WindowRecord, expected_version: int, owner: str | None) -> None:
-        """Replace the window item if it is still at ``expected_version`` under ``owner``.
+    def write(self, record: WindowRecord, expected_version: int, owner: str | None,
+              keep_lease: bool = False) -> None:
+        """Update the window item if it is still at ``expected_version`` under ``owner``.
 
-        ``owner=None`` is for writers without a lease (the scavenger, operators): the
-        version alone fences them.
+        ``keep_lease`` leaves ``lease_expiry`` as the heartbeat last set it (checkpoints
+        must not move the lease past the message's visibility). ``owner=None`` is for
+        writers without a lease (the scavenger, operators): the version alone fences them.
         """
-        condition = "version = :v" + (" AND lease_owner = :o" if owner else "")
-        values: dict[str, Any] = {":v": codec.n(expected_version)}
+        skip = {"pk", "sk", "lease_expiry"} if keep_lease else {"pk", "sk"}
+        names: dict[str, str] = {"#version": "version"}
+        values: dict[str, Any] = {":expected": codec.n(expected_version)}
+        assignments = []
+        for index, (name, value) in enumerate(codec.encode_window(record).items()):
+            if name not in skip:
+                names[f"#a{index}"], values[f":a{index}"] = name, value
+                assignments.append(f"#a{index} = :a{index}")
+        condition = "#version = :expected"
         if owner:
-            values[":o"] = {"S": owner}
+            names["#owner"], values[":owner"] = "lease_owner", {"S": owner}
+            condition += " AND #owner = :owner"
         try:
-            self._client.put_item(
+            self._client.update_item(
                 TableName=self._table,
-                Item=codec.encode_window(record),
+                Key=codec.window_key_attrs(record.key),
+                UpdateExpression="SET " + ", ".join(assignments),
                 ConditionExpression=condition,
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
@@ -196,7 +210,7 @@ class DynamoStateStore:
                 TableName=self._table,
                 Key=codec.window_key_attrs(key),
                 UpdateExpression="SET lease_expiry = :le",
-                ConditionExpression="lease_owner = :o AND #state = :running AND lease_expiry < :le",
+                ConditionExpression="lease_owner = :o AND #state = :running",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":o": {"S": owner},
@@ -232,6 +246,3 @@ class LeaseUnavailable(LeaseLost):
         super().__init__(f"window is {state}")
         self.record = record
 
-
-def window_start_text(key: WindowKey) -> str:
-    return format_instant(key.start)

@@ -69,6 +69,7 @@ class SqsTaskQueue:
         )
 
     def send_many(self, messages: Sequence[TaskMessage]) -> None:
+        """Batches of 10 (SendMessageBatch); nothing to send is a no-op."""
         for offset in range(0, len(messages), SQS_BATCH):
             batch = messages[offset : offset + SQS_BATCH]
             entries = [{"Id": str(i), "MessageBody": m.to_body()} for i, m in enumerate(batch)]
@@ -120,6 +121,23 @@ class SqsTaskQueue:
                 "logpull_error_class": {"DataType": "String", "StringValue": error_class or "-"},
             },
         )
+
+    def receive_dead(self, visibility_seconds: int) -> list[dict[str, Any]]:
+        """Up to 10 DLQ messages with their attributes (for ``dlq list`` / ``redrive``)."""
+        response = self._call(
+            "receive_message", QueueUrl=self.url(self._dlq_name), MaxNumberOfMessages=SQS_BATCH,
+            WaitTimeSeconds=0, VisibilityTimeout=visibility_seconds,
+            MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"],
+        )
+        messages: list[dict[str, Any]] = response.get("Messages", [])
+        return messages
+
+    def release_dead(self, receipt_handle: str) -> None:
+        self._call("change_message_visibility", QueueUrl=self.url(self._dlq_name),
+                   ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+
+    def delete_dead(self, receipt_handle: str) -> None:
+        self._call("delete_message", QueueUrl=self.url(self._dlq_name), ReceiptHandle=receipt_handle)
 
     def counts(self) -> QueueCounts:
         names = [

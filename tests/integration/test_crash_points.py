@@ -107,3 +107,43 @@ def test_a_worker_that_lost_its_lease_commits_nothing(make_stack: Callable[..., 
     assert stolen
     assert list(stack.sink_root.rglob("*.jsonl")), "the paused worker should have staged its page"
     assert not list(iter_committed_files(stack.sink_root)), "a worker without its lease published output"
+
+
+def test_an_error_after_a_committed_page_hands_the_task_back(make_stack: Callable[..., Any],
+                                                             simulator: Callable[..., Any]) -> None:
+    """The give-back must use the latest checkpoint, not the record from the lease."""
+    from shared.errors import RetryableError
+
+    sim, stack = pipeline(make_stack, simulator)
+    hits = []
+
+    def flaky(point: str) -> None:
+        if point == "after_publish":
+            hits.append(point)
+            if len(hits) == 2:
+                raise RetryableError("the API went away", delay=0)
+
+    outcome_ctx = WorkerContext.from_settings(stack.settings, fault=flaky)
+    work(outcome_ctx, until_idle=True, max_tasks=1)
+    handed_back = [w for w in stack.store.list_windows("gws-login") if w.pages]
+    assert len(handed_back) == 1 and handed_back[0].state == "pending" and handed_back[0].pages == 2
+    drain(stack, lambda _p: None)
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates) == (0, 0)
+
+
+def test_a_dead_workers_message_is_taken_over_not_dropped(make_stack: Callable[..., Any],
+                                                          simulator: Callable[..., Any]) -> None:
+    """A crash right after a checkpoint: when the message reappears, the dead worker's
+    lease has already expired (checkpoints never move the lease past the visibility)."""
+    sim, stack = pipeline(make_stack, simulator, page_latency=0.5, lease="3s")
+    hook = CrashAt("after_publish", {1})
+    with pytest.raises(Crash):
+        work(WorkerContext.from_settings(stack.settings, fault=hook), until_idle=True, max_tasks=1)
+    for _ in range(60):  # poll like a fleet of idle workers would, without extra sleeps
+        work(WorkerContext.from_settings(stack.settings), until_idle=True, max_tasks=1)
+        if all(w.state == "done" for w in stack.store.list_windows("gws-login")):
+            break
+    assert all(w.state == "done" for w in stack.store.list_windows("gws-login"))
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates) == (0, 0)

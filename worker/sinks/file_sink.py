@@ -33,6 +33,7 @@ class FileSink:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)  # the staged part must survive a power loss once checkpointed
         return name
 
     def publish(self, key: WindowKey, seq: int, staged: str) -> None:
@@ -43,7 +44,12 @@ class FileSink:
                 return  # published before a crash: nothing to do
             raise LogpullError(f"staged part {staged} is missing and {target.name} was never published")
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
+        try:
+            os.replace(source, target)
+        except FileNotFoundError:
+            if target.exists():
+                return  # another worker rolled the same part forward at the same moment
+            raise
         _fsync_dir(target.parent)
 
     def cleanup(self, key: WindowKey) -> None:
