@@ -13,6 +13,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
+import google.auth.exceptions
 import google_auth_httplib2
 import httplib2
 from google.auth.credentials import AnonymousCredentials, Credentials
@@ -74,13 +75,20 @@ def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Cre
     from google.oauth2 import service_account
 
     kind, _, ref = spec.partition(":")
-    if kind == "file":
-        info = json.loads(open(ref, encoding="utf-8").read())  # noqa: SIM115, PTH123
-    elif secret_loader is not None:
-        info = json.loads(secret_loader(kind, ref))
-    else:  # pragma: no cover - the worker always passes a loader
-        raise PermanentError(f"credentials {kind}: no secret loader", reason="bad_credentials")
-    creds = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
+    try:
+        if kind == "file":
+            with open(ref, encoding="utf-8") as handle:  # noqa: PTH123
+                text = handle.read()
+        elif secret_loader is not None:
+            text = secret_loader(kind, ref)
+        else:  # pragma: no cover - the worker always passes a loader
+            raise PermanentError(f"credentials {kind}: no secret loader", reason="bad_credentials")
+        info = json.loads(text)
+        creds = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # never echo the content: only where it came from and what kind of problem
+        raise PermanentError(f"credentials {kind}:{ref} are not a usable service-account JSON "
+                             f"({type(exc).__name__})", reason="bad_credentials") from None
     return creds.with_subject(settings.subject) if settings.subject else creds
 
 
@@ -119,6 +127,13 @@ class GoogleReportsSource:
             body = self._request(query, token).execute(num_retries=0)
         except HttpError as exc:
             raise classify_http_error(exc, had_token=token is not None) from exc
+        except google.auth.exceptions.RefreshError as exc:  # the token endpoint said no
+            if getattr(exc, "retryable", False):
+                raise RetryableError(f"could not refresh the access token: {exc}") from exc
+            raise PermanentError(f"authentication failed: {exc}", reason="auth_failed",
+                                 hint="check the service account, its domain-wide delegation and subject") from exc
+        except google.auth.exceptions.TransportError as exc:
+            raise RetryableError(f"could not reach the token endpoint: {exc}") from exc
         except ValueError as exc:  # truncated or non-JSON 200 body
             raise RetryableError(f"malformed API page: {type(exc).__name__}: {exc}") from exc
         except _TRANSIENT_NETWORK as exc:
