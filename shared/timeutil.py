@@ -60,6 +60,14 @@ def format_instant(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def canonical_instant(text: str) -> str:
+    """``format_instant(parse_instant(text))``, with a fast path for text that already
+    is in that form (Google's own ``id.time`` is)."""
+    if len(text) == 24 and text[-1] == "Z" and text[10] == "T" and text[19] == "." and text[4] == "-":
+        return text
+    return format_instant(parse_instant(text))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -44,7 +44,7 @@ def filter_page(
     boundary: Boundary,
     window: tuple[datetime, datetime],
     ordering: Ordering,
-    time_of: Callable[[dict[str, Any]], datetime],
+    time_of: Callable[[dict[str, Any]], str],
     identity_of: Callable[[dict[str, Any]], str],
     exclude: frozenset[str] = frozenset(),
 ) -> Filtered:
@@ -56,7 +56,7 @@ def filter_page(
     edge = seen = 0
     for item in items:
         try:
-            t = format_instant(time_of(item))
+            t = time_of(item)
         except (ValueError, TypeError, AttributeError) as exc:
             raise RetryableError(f"malformed API item (no usable time): {exc}") from exc
         if not start_text <= t < end_text:

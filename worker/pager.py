@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -69,26 +70,43 @@ class Pager:
 
     def run(self) -> WindowRecord:
         """Page while another page fits before the deadline (the first page of a run is
-        tried whenever the safety margin is left, so a slow API still makes progress)."""
-        while self.record.state != "done" and not self.must_yield():
-            self.step()
+        tried whenever the safety margin is left, so a slow API still makes progress).
+        The next page is fetched in the background while the current one is committed."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        ahead: Future[Page] | None = None
+        try:
+            while self.record.state != "done" and not self.must_yield():
+                ahead = self.step(ahead, pool)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         return self.record
 
-    def step(self) -> WindowRecord:
-        """Read, commit and checkpoint one page."""
+    def step(self, ahead: Future[Page] | None = None, pool: ThreadPoolExecutor | None = None) -> Future[Page] | None:
+        """Read (or collect the prefetched page), commit and checkpoint one page;
+        return the prefetch of the following page, if one was started."""
         record = self.record
         started = self.ctx.clock()
         try:
-            page = self._fetch(record)
+            page = ahead.result() if ahead is not None else self._fetch(record, record.next_token)
         except TokenRejected as exc:
-            return self._reset_token(record, str(exc))
+            self._reset_token(record, str(exc))
+            return None
         if not record.started_at:
             record = record.evolve(started_at=started)
+        following = None
+        if pool is not None and page.next_token and self._room_for_another(started):
+            following = pool.submit(self._fetch, record, page.next_token)
         self._commit(record, page)
         self.stats.durations.append(self.ctx.clock() - started)
-        return self.record
+        return following
 
-    def _fetch(self, record: WindowRecord) -> Page:
+    def _room_for_another(self, started: float) -> bool:
+        """Prefetch only when the page after this one will surely be committed in this
+        run: a prefetched page that a continuation throws away is an API call wasted."""
+        estimate = max(self.stats.durations, default=self.ctx.clock() - started)
+        return self.ctx.clock() + 2 * estimate + self._margin <= self.deadline
+
+    def _fetch(self, record: WindowRecord, token: str | None) -> Page:
         query = frozen_query(record, self.source.ordering)
 
         def time_left() -> float:
@@ -100,7 +118,7 @@ class Pager:
             log.info("page_retry", error=str(exc), delay_s=round(delay, 3))
 
         return call_with_retries(
-            lambda: self.source.fetch(query, record.next_token, timeout=max(1.0, time_left())),
+            lambda: self.source.fetch(query, token, timeout=max(1.0, time_left())),
             time_left,
             self.ctx.sleep,
             on_retry,

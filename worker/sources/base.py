@@ -34,6 +34,8 @@ class Source(Protocol):
         """A stable identity of the event (used for exactly-once dedup)."""
         ...
 
-    def event_time(self, item: dict[str, Any]) -> datetime:
-        """The instant the event happened (the API's ordering key)."""
+    def event_time(self, item: dict[str, Any]) -> str:
+        """The instant the event happened (the API's ordering key), as
+        ``shared.timeutil.format_instant`` writes it (fixed width, so strings compare
+        like instants)."""
         ...
