@@ -37,6 +37,7 @@ class WorkerContext:
     stop_requested: threading.Event = field(default_factory=threading.Event)
     ack_messages: bool = True  # False under a Lambda event source mapping (it deletes)
     emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
+    busy: bool = False  # a task is running (SIGTERM then waits for its page)
     _local: threading.local = field(default_factory=threading.local)
 
     @classmethod

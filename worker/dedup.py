@@ -59,22 +59,26 @@ def filter_page(
             t = time_of(item)
         except (ValueError, TypeError, AttributeError) as exc:
             raise RetryableError(f"malformed API item (no usable time): {exc}") from exc
-        if not start_text <= t < end_text:
+        if t < start_text or t >= end_text:
             edge += 1
             continue
-        h = identity_hash(identity_of(item))
-        if h in page_ids or h in exclude or _already_committed(t, h, boundary, ordering):
+        ident = identity_of(item)
+        if ident in page_ids or _already_committed(t, ident, boundary, ordering) or (
+            exclude and identity_hash(ident) in exclude
+        ):
             seen += 1
             continue
-        page_ids.add(h)
-        kept.append((t, h, item))
+        page_ids.add(ident)
+        kept.append((t, ident, item))
     return Filtered([k[2] for k in kept], _advance(boundary, kept, ordering), edge, seen)
 
 
-def _already_committed(t: str, h: str, boundary: Boundary, ordering: Ordering) -> bool:
+def _already_committed(t: str, ident: str, boundary: Boundary, ordering: Ordering) -> bool:
     if boundary.time is None:
         return False
-    return _is_past(t, boundary.time, ordering) or (t == boundary.time and h in boundary.ids)
+    if t == boundary.time:
+        return identity_hash(ident) in boundary.ids
+    return _is_past(t, boundary.time, ordering)
 
 
 def _advance(
@@ -85,7 +89,7 @@ def _advance(
         return boundary
     pick = min if ordering == "newest_first" else max
     edge_time = pick(t for t, _, _ in kept)
-    ids = {h for t, h, _ in kept if t == edge_time}
+    ids = {identity_hash(ident) for t, ident, _ in kept if t == edge_time}
     if edge_time == boundary.time:
         ids |= boundary.ids
     return Boundary(edge_time, frozenset(ids))

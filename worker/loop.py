@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 from types import FrameType
 
 from shared.errors import AwsError
@@ -14,12 +13,15 @@ from worker.runner import TaskRunner
 log = get_logger("logpull.worker")
 
 
-def install_stop_signals(stop: threading.Event) -> None:
-    """SIGTERM (ECS, `run` shutting down) and SIGINT finish the current page, then stop."""
+def install_stop_signals(ctx: WorkerContext) -> None:
+    """SIGTERM (ECS, `run` shutting down) and SIGINT: a busy worker finishes the current
+    page, hands its task back and stops; an idle one (waiting on the queue) exits now."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("stop_requested", signal=signal.Signals(signum).name)
-        stop.set()
+        log.info("stop_requested", signal=signal.Signals(signum).name, busy=ctx.busy)
+        ctx.stop_requested.set()
+        if not ctx.busy:
+            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
@@ -47,7 +49,11 @@ def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = N
                 break
             continue
         idle = 0
-        runner.run(batch[0], started, started + settings.task_deadline.total_seconds())
+        ctx.busy = True
+        try:
+            runner.run(batch[0], started, started + settings.task_deadline.total_seconds())
+        finally:
+            ctx.busy = False
         tasks += 1
         if max_tasks is not None and tasks >= max_tasks:
             break

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from shared.models import Boundary, SourceMeta, WindowKey, WindowRecord
 from shared.timeutil import format_instant, parse_instant
 
@@ -47,42 +49,54 @@ def _get_n(item: Item, name: str, default: float = 0) -> float:
     return float(value["N"]) if value and "N" in value else default
 
 
-def boundary_attrs(boundary: Boundary) -> dict[str, Item]:
-    return {
-        "boundary_time": s(boundary.time),
-        "boundary_ids": s("\n".join(sorted(boundary.ids)) if boundary.ids else None),
-    }
+PROGRESS = "progress"
+LEASE_ATTRIBUTES = ("lease_owner", "lease_expiry", "lease_message")
+
+
+def _progress(record: WindowRecord) -> str:
+    """Everything a checkpoint changes, packed into one attribute: a checkpoint is then
+    a three-attribute update (progress, version, state), cheap for DynamoDB to apply."""
+    return orjson.dumps({
+        "next_token": record.next_token,
+        "pages": record.pages,
+        "events": record.events,
+        "resume_from": format_instant(record.resume_from) if record.resume_from else None,
+        "boundary_time": record.boundary.time,
+        "boundary_ids": sorted(record.boundary.ids),
+        "staged": record.staged,
+        "continuations": record.continuations,
+        "token_resets": record.token_resets,
+        "rescues": record.rescues,
+        "error": record.error,
+        "error_class": record.error_class,
+        "started_at": record.started_at,
+        "updated_at": record.updated_at,
+    }).decode()
 
 
 def encode_window(record: WindowRecord) -> Item:
     key = record.key
-    item: Item = {
+    return {
         **window_key_attrs(key),
         "source": {"S": key.source},
         "start": {"S": format_instant(key.start)},
         "end": {"S": format_instant(key.end)},
         "pass_no": n(key.pass_no),
+        "created_at": n(record.created_at),
         "state": {"S": record.state},
         "version": n(record.version),
-        "next_token": s(record.next_token),
-        "pages": n(record.pages),
-        "events": n(record.events),
         "lease_owner": s(record.lease_owner),
         "lease_expiry": n(record.lease_expiry),
         "lease_message": s(record.lease_message),
-        "resume_from": s(format_instant(record.resume_from) if record.resume_from else None),
-        "staged": s(record.staged),
-        "continuations": n(record.continuations),
-        "token_resets": n(record.token_resets),
-        "rescues": n(record.rescues),
-        "error": s(record.error),
-        "error_class": s(record.error_class),
-        "created_at": n(record.created_at),
-        "started_at": n(record.started_at),
-        "updated_at": n(record.updated_at),
+        PROGRESS: {"S": _progress(record)},
     }
-    item.update(boundary_attrs(record.boundary))
-    return item
+
+
+def update_attrs(record: WindowRecord, keep_lease: bool) -> Item:
+    """The attributes a fenced write sets (the lease ones only when it changes them)."""
+    item = encode_window(record)
+    names = ("state", "version", PROGRESS) + (() if keep_lease else LEASE_ATTRIBUTES)
+    return {name: item[name] for name in names}
 
 
 def decode_window(item: Item) -> WindowRecord:
@@ -92,31 +106,29 @@ def decode_window(item: Item) -> WindowRecord:
         end=parse_instant(str(_get_s(item, "end"))),
         pass_no=int(_get_n(item, "pass_no")),
     )
-    ids_text = _get_s(item, "boundary_ids")
-    resume_from = _get_s(item, "resume_from")
+    progress: dict[str, Any] = orjson.loads(_get_s(item, PROGRESS) or "{}")
+    resume_from = progress.get("resume_from")
     return WindowRecord(
         key=key,
         state=_get_s(item, "state") or "pending",  # type: ignore[arg-type]
         version=int(_get_n(item, "version")),
-        next_token=_get_s(item, "next_token"),
-        pages=int(_get_n(item, "pages")),
-        events=int(_get_n(item, "events")),
         lease_owner=_get_s(item, "lease_owner"),
         lease_expiry=_get_n(item, "lease_expiry"),
         lease_message=_get_s(item, "lease_message"),
-        resume_from=parse_instant(resume_from) if resume_from else None,
-        boundary=Boundary(
-            _get_s(item, "boundary_time"), frozenset(ids_text.split("\n")) if ids_text else frozenset()
-        ),
-        staged=_get_s(item, "staged"),
-        continuations=int(_get_n(item, "continuations")),
-        token_resets=int(_get_n(item, "token_resets")),
-        rescues=int(_get_n(item, "rescues")),
-        error=_get_s(item, "error"),
-        error_class=_get_s(item, "error_class"),
         created_at=_get_n(item, "created_at"),
-        started_at=_get_n(item, "started_at"),
-        updated_at=_get_n(item, "updated_at"),
+        next_token=progress.get("next_token"),
+        pages=int(progress.get("pages", 0)),
+        events=int(progress.get("events", 0)),
+        resume_from=parse_instant(resume_from) if resume_from else None,
+        boundary=Boundary(progress.get("boundary_time"), frozenset(progress.get("boundary_ids") or ())),
+        staged=progress.get("staged"),
+        continuations=int(progress.get("continuations", 0)),
+        token_resets=int(progress.get("token_resets", 0)),
+        rescues=int(progress.get("rescues", 0)),
+        error=progress.get("error"),
+        error_class=progress.get("error_class"),
+        started_at=float(progress.get("started_at", 0.0)),
+        updated_at=float(progress.get("updated_at", 0.0)),
     )
 
 

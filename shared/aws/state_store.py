@@ -141,7 +141,7 @@ class DynamoStateStore:
                 Key=codec.window_key_attrs(key),
                 UpdateExpression=(
                     "SET lease_owner = :o, lease_expiry = :le, lease_message = :m, "
-                    "version = version + :one, #state = :running, updated_at = :now"
+                    "version = version + :one, #state = :running"
                 ),
                 ConditionExpression=(
                     "attribute_exists(pk) AND #state IN (:pending, :running) "
@@ -175,14 +175,12 @@ class DynamoStateStore:
         must not move the lease past the message's visibility). ``owner=None`` is for
         writers without a lease (the scavenger, operators): the version alone fences them.
         """
-        skip = {"pk", "sk", "lease_expiry"} if keep_lease else {"pk", "sk"}
         names: dict[str, str] = {"#version": "version"}
         values: dict[str, Any] = {":expected": codec.n(expected_version)}
         assignments = []
-        for index, (name, value) in enumerate(codec.encode_window(record).items()):
-            if name not in skip:
-                names[f"#a{index}"], values[f":a{index}"] = name, value
-                assignments.append(f"#a{index} = :a{index}")
+        for index, (name, value) in enumerate(codec.update_attrs(record, keep_lease).items()):
+            names[f"#a{index}"], values[f":a{index}"] = name, value
+            assignments.append(f"#a{index} = :a{index}")
         condition = "#version = :expected"
         if owner:
             names["#owner"], values[":owner"] = "lease_owner", {"S": owner}

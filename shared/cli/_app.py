@@ -102,7 +102,7 @@ def work(config: str | None, until_idle: bool) -> None:
 
     settings = _settings(config)
     ctx = WorkerContext.from_settings(settings)
-    install_stop_signals(ctx.stop_requested)
+    install_stop_signals(ctx)
     work_loop(ctx, until_idle=until_idle)
 
 

@@ -160,10 +160,9 @@ class GoogleReportsSource:
         return Page(items=items, next_token=token_out)
 
     def identity(self, item: dict[str, Any]) -> str:
-        ident = item.get("id") or {}
-        return "|".join(
-            str(ident.get(k, "")) for k in ("applicationName", "customerId", "time", "uniqueQualifier")
-        )
+        """CONTRACT.md: (applicationName, customerId, time, uniqueQualifier)."""
+        i = item.get("id") or {}
+        return f"{i.get('applicationName', '')}|{i.get('customerId', '')}|{i.get('time', '')}|{i.get('uniqueQualifier', '')}"
 
     def event_time(self, item: dict[str, Any]) -> str:
         return canonical_instant(str((item.get("id") or {}).get("time", "")))

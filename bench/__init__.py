@@ -1,0 +1,1 @@
+"""logpull benchmarks: `python -m bench` (see README, "Benchmarks")."""

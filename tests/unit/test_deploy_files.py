@@ -1,0 +1,530 @@
+"""The deployment files stay valid and true to the code.
+
+* template.yaml: cfn-lint reports nothing; the queues, table, bucket, functions, IAM
+  and alarms have the settings docs/deploy.md promises; the environment it gives the
+  functions is a valid ``Settings``; the table matches ``logpull init``'s; the alarms
+  name metrics the code emits; the IAM actions exist and docs/deploy.md lists them.
+* Dockerfile / .dockerignore: slim Python 3.11 base, non-root user, ``logpull work``.
+
+The template is parsed with cfn-lint's loader (it understands !Ref, !Sub, !GetAtt, ...).
+Without cfn-lint the template tests are skipped locally and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from shared import metrics
+from shared.aws.provision import ensure_table
+from shared.config import Settings, load_settings
+from shared.models import WindowKey
+from worker.sinks.base import staged_name
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def _require_cfnlint() -> None:
+    try:
+        import cfnlint.api  # noqa: PLC0415 - optional: see the module docstring
+        import cfnlint.decode  # noqa: F401, PLC0415
+    except ImportError as exc:
+        message = f"cfn-lint is not importable ({exc}); it belongs in the [dev] extra"
+        if _in_ci():
+            pytest.fail(message + " and CI=true: the template must be linted in CI")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    _require_cfnlint()
+    from cfnlint.decode import decode  # noqa: PLC0415
+
+    parsed, problems = decode(str(TEMPLATE))
+    assert not problems, [str(p) for p in problems]
+    assert isinstance(parsed, dict)
+    return parsed
+
+
+def resource(template: dict[str, Any], name: str, type_: str) -> dict[str, Any]:
+    body = template["Resources"][name]
+    assert body["Type"] == type_, f"{name} is a {body['Type']}, not a {type_}"
+    props: dict[str, Any] = body.get("Properties", {})
+    return props
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"Ref": name}
+
+
+def get_att(name: str, attribute: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [name, attribute]}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --------------------------------------------------------------------------- cfn-lint
+
+
+def test_cfn_lint_reports_no_error_and_no_warning() -> None:
+    _require_cfnlint()
+    from cfnlint.api import ManualArgs, lint  # noqa: PLC0415
+
+    text = TEMPLATE.read_text(encoding="utf-8")
+    matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches] == []
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_parameters_have_the_documented_defaults_and_bounds(template: dict[str, Any]) -> None:
+    params = template["Parameters"]
+    for name in ("SourcesJson", "SinkPrefix", "KmsKeyArn", "GoogleCredentialsSecretArn",
+                 "ScheduleExpression", "MaximumConcurrency", "WorkerTimeoutSeconds",
+                 "LeaseSeconds", "MaxReceiveCount", "LagAlarmSeconds"):
+        assert name in params, f"parameter {name} is missing"
+    assert "Default" not in params["SourcesJson"]  # no silent empty pipeline
+    assert params["KmsKeyArn"]["Default"] == ""
+    assert params["GoogleCredentialsSecretArn"]["Default"] == ""
+    assert params["ScheduleExpression"]["Default"] == "rate(5 minutes)"
+    expected = {"MaximumConcurrency": 5, "WorkerTimeoutSeconds": 120, "LeaseSeconds": 30,
+                "MaxReceiveCount": 10, "LagAlarmSeconds": 7200}
+    for name, default in expected.items():
+        assert params[name]["Type"] == "Number"
+        assert int(params[name]["Default"]) == default, name
+    assert int(params["MaximumConcurrency"]["MinValue"]) == 2  # the SQS mapping's minimum
+
+
+def test_optional_parameters_are_switched_by_conditions(template: dict[str, Any]) -> None:
+    conditions = template["Conditions"]
+    for condition, parameter in (("HasKmsKey", "KmsKeyArn"),
+                                 ("HasGoogleSecret", "GoogleCredentialsSecretArn")):
+        assert conditions[condition] == {"Fn::Not": [{"Fn::Equals": [ref(parameter), ""]}]}
+
+
+# --------------------------------------------------------------------------- queues, table
+
+
+def test_task_queue_redrives_to_the_dlq_and_outlasts_the_worker(template: dict[str, Any]) -> None:
+    dlq = resource(template, "DeadLetterQueue", "AWS::SQS::Queue")
+    queue = resource(template, "TaskQueue", "AWS::SQS::Queue")
+    assert dlq["SqsManagedSseEnabled"] is True and queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": get_att("DeadLetterQueue", "Arn"),
+                                      "maxReceiveCount": ref("MaxReceiveCount")}
+    # visibility = 6 x the worker timeout, for every timeout the parameter allows
+    assert queue["VisibilityTimeout"] == {
+        "Fn::FindInMap": ["QueueVisibility", ref("WorkerTimeoutSeconds"), "Seconds"]}
+    table = template["Mappings"]["QueueVisibility"]
+    allowed = [int(v) for v in template["Parameters"]["WorkerTimeoutSeconds"]["AllowedValues"]]
+    assert sorted(int(k) for k in table) == sorted(allowed)
+    for timeout in allowed:
+        assert int(table[str(timeout)]["Seconds"]) == 6 * timeout
+    worker = resource(template, "WorkerFunction", "AWS::Serverless::Function")
+    assert worker["Timeout"] == ref("WorkerTimeoutSeconds")
+
+
+def test_state_table_matches_what_logpull_init_creates(template: dict[str, Any]) -> None:
+    created: dict[str, Any] = {}
+    fake = SimpleNamespace(
+        create_table=lambda **kwargs: created.update(kwargs),
+        get_waiter=lambda _name: SimpleNamespace(wait=lambda **_: None),
+    )
+    ensure_table(fake, Settings())
+    table = resource(template, "StateTable", "AWS::DynamoDB::Table")
+
+    def normal(items: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+        return sorted(tuple(str(v) for v in item.values()) for item in items)
+
+    assert normal(table["AttributeDefinitions"]) == normal(created["AttributeDefinitions"])
+    assert normal(table["KeySchema"]) == normal(created["KeySchema"])
+    assert table["BillingMode"] == created["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+
+
+# --------------------------------------------------------------------------- sink bucket
+
+
+def test_sink_bucket_is_private_encrypted_versioned_and_tls_only(
+    template: dict[str, Any],
+) -> None:
+    bucket = resource(template, "SinkBucket", "AWS::S3::Bucket")
+    block = bucket["PublicAccessBlockConfiguration"]
+    assert set(block) == {"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                          "RestrictPublicBuckets"}
+    assert all(value is True for value in block.values())
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    condition, with_kms, without = rule["ServerSideEncryptionByDefault"]["Fn::If"]
+    assert condition == "HasKmsKey"
+    assert with_kms == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": ref("KmsKeyArn")}
+    assert without == {"SSEAlgorithm": "AES256"}
+
+    policy = resource(template, "SinkBucketPolicy", "AWS::S3::BucketPolicy")
+    assert policy["Bucket"] == ref("SinkBucket")
+    [deny] = policy["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == "s3:*" and deny["Principal"] == "*"
+    assert str(deny["Condition"]["Bool"]["aws:SecureTransport"]).lower() == "false"
+    assert get_att("SinkBucket", "Arn") in deny["Resource"]
+    assert {"Fn::Sub": "${SinkBucket.Arn}/*"} in deny["Resource"]
+
+
+def test_staged_parts_expire_after_seven_days(template: dict[str, Any]) -> None:
+    # the S3 sink stages at <prefix>/<staged_name>: the rule must cover exactly that
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    key = WindowKey("gws-login", start, start.replace(minute=15))
+    assert staged_name(key, 0, "owner", ".jsonl.gz").startswith("_staging/")
+    rules = resource(template, "SinkBucket", "AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
+    expiring = [r for r in rules if r.get("ExpirationInDays") is not None]
+    [rule] = expiring
+    assert rule["Status"] == "Enabled"
+    assert rule["Prefix"] == {"Fn::Sub": "${SinkPrefix}/_staging/"}
+    assert int(rule["ExpirationInDays"]) == 7
+
+
+# --------------------------------------------------------------------------- functions
+
+
+def test_functions_run_the_lambda_handlers_of_the_package(template: dict[str, Any]) -> None:
+    expected = {"OrchestratorFunction": "orchestrator.lambda_handler.handler",
+                "WorkerFunction": "worker.lambda_handler.handler"}
+    for name, handler in expected.items():
+        function = resource(template, name, "AWS::Serverless::Function")
+        assert function["Handler"] == handler
+        assert function["Runtime"] == "python3.11"
+        module, attribute = handler.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), attribute))
+        # an explicit role: SAM adds no managed policies (AWSLambdaSQSQueueExecutionRole
+        # would grant the queue actions on "*")
+        role = function["Role"]["Fn::GetAtt"][0]
+        assert template["Resources"][role]["Type"] == "AWS::IAM::Role"
+        assert "Policies" not in function
+
+
+def test_orchestrator_ticks_on_the_schedule(template: dict[str, Any]) -> None:
+    function = resource(template, "OrchestratorFunction", "AWS::Serverless::Function")
+    assert int(function["Timeout"]) == 300
+    [event] = function["Events"].values()
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == ref("ScheduleExpression")
+
+
+def test_worker_is_fed_by_the_task_queue_with_partial_batch_failures(
+    template: dict[str, Any],
+) -> None:
+    function = resource(template, "WorkerFunction", "AWS::Serverless::Function")
+    assert "ReservedConcurrentExecutions" not in function
+    [event] = function["Events"].values()
+    assert event["Type"] == "SQS"
+    props = event["Properties"]
+    assert props["Queue"] == get_att("TaskQueue", "Arn")
+    assert int(props["BatchSize"]) == 2
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["ScalingConfig"] == {"MaximumConcurrency": ref("MaximumConcurrency")}
+
+
+# --------------------------------------------------------------------------- environment
+
+SAMPLE_SOURCES = json.dumps([{
+    "id": "gws-login", "application": "login", "start": "2026-01-01T00:00:00Z",
+    "credentials": "secretsmanager:logpull/google-sa", "subject": "admin@example.com"}])
+SAMPLE_PARAMETERS = {
+    "SourcesJson": SAMPLE_SOURCES,
+    "KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "GoogleCredentialsSecretArn": "",
+    "AWS::Region": "eu-west-1",
+}
+SAMPLE_ATTRIBUTES = {
+    ("TaskQueue", "QueueName"): "logpull-TaskQueue-AAAA",
+    ("DeadLetterQueue", "QueueName"): "logpull-DeadLetterQueue-BBBB",
+}
+SAMPLE_REFS = {"StateTable": "logpull-StateTable-CCCC", "SinkBucket": "logpull-sinkbucket-dddd"}
+
+
+class _Resolver:
+    """Just enough of CloudFormation to evaluate the functions' environment."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.values: dict[str, Any] = {
+            name: str(body.get("Default", "")) for name, body in template["Parameters"].items()}
+        self.values.update(SAMPLE_PARAMETERS)
+        self.values.update(SAMPLE_REFS)
+
+    def condition(self, name: str) -> bool:
+        parameter = {"HasKmsKey": "KmsKeyArn", "HasGoogleSecret": "GoogleCredentialsSecretArn",
+                     "HasAlarmTopic": "AlarmTopicArn"}[name]
+        return bool(self.values[parameter])
+
+    def __call__(self, node: Any) -> Any:
+        if not isinstance(node, dict):
+            return str(node)
+        [(function, argument)] = node.items()
+        if function == "Ref":
+            return None if argument == "AWS::NoValue" else self.values[argument]
+        if function == "Fn::GetAtt":
+            return SAMPLE_ATTRIBUTES[tuple(argument)]
+        if function == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self({"Ref": m.group(1)})), argument)
+        if function == "Fn::If":
+            condition, when_true, when_false = argument
+            return self(when_true if self.condition(condition) else when_false)
+        raise AssertionError(f"unexpected intrinsic {function} in the environment")
+
+
+def function_environment(template: dict[str, Any], name: str) -> dict[str, Any]:
+    shared = template.get("Globals", {}).get("Function", {}).get("Environment", {})
+    own = resource(template, name, "AWS::Serverless::Function").get("Environment", {})
+    return {**shared.get("Variables", {}), **own.get("Variables", {})}
+
+
+@pytest.mark.parametrize("function", ["OrchestratorFunction", "WorkerFunction"])
+def test_environment_is_a_valid_logpull_configuration(
+    template: dict[str, Any], function: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    variables = function_environment(template, function)
+    for name in ("LOGPULL_AWS__QUEUE_NAME", "LOGPULL_AWS__DLQ_NAME", "LOGPULL_AWS__TABLE_NAME",
+                 "LOGPULL_AWS__MAX_RECEIVE_COUNT", "LOGPULL_WORKER__LEASE", "LOGPULL_SINK__URL",
+                 "LOGPULL_SINK__KMS_KEY_ID", "LOGPULL_SOURCES", "LOGPULL_AWS__REGION"):
+        assert name in variables, f"{function} lacks {name}"
+    kms = variables["LOGPULL_SINK__KMS_KEY_ID"]
+    assert kms == {"Fn::If": ["HasKmsKey", ref("KmsKeyArn"), NO_VALUE]}
+
+    for key in list(os.environ):
+        if key.startswith("LOGPULL_"):
+            monkeypatch.delenv(key)
+    resolve = _Resolver(template)
+    for key, node in variables.items():
+        value = resolve(node)
+        if value is not None:
+            monkeypatch.setenv(key, value)
+    settings = load_settings(None)  # LOGPULL_* only, as in Lambda
+
+    assert settings.aws.region == "eu-west-1"  # not the config default us-east-1
+    assert settings.aws.queue_name == "logpull-TaskQueue-AAAA"
+    assert settings.aws.dlq_name == "logpull-DeadLetterQueue-BBBB"
+    assert settings.aws.table_name == "logpull-StateTable-CCCC"
+    assert settings.aws.max_receive_count == 10
+    assert settings.worker.lease.total_seconds() == 30
+    assert settings.sink.url == "s3://logpull-sinkbucket-dddd/logpull"
+    assert settings.sink.kms_key_id == SAMPLE_PARAMETERS["KmsKeyArn"]
+    assert [s.credentials for s in settings.sources] == ["secretsmanager:logpull/google-sa"]
+    assert re.fullmatch(template["Parameters"]["SourcesJson"]["AllowedPattern"], SAMPLE_SOURCES)
+
+
+# --------------------------------------------------------------------------- IAM
+
+TABLE_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+ORCHESTRATOR_GRANTS = {
+    "StateTable": (TABLE_ACTIONS, get_att("StateTable", "Arn")),
+    "TaskQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
+                  get_att("TaskQueue", "Arn")),
+    "DeadLetterQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
+                        get_att("DeadLetterQueue", "Arn")),
+    "Logs": ({"logs:CreateLogStream", "logs:PutLogEvents"},
+             get_att("OrchestratorLogGroup", "Arn")),
+}
+WORKER_GRANTS = {
+    "StateTable": (TABLE_ACTIONS, get_att("StateTable", "Arn")),
+    "TaskQueue": ({"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                   "sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
+                  get_att("TaskQueue", "Arn")),
+    "DeadLetterQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl"}, get_att("DeadLetterQueue", "Arn")),
+    "SinkObjects": ({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"},
+                    {"Fn::Sub": "${SinkBucket.Arn}/${SinkPrefix}/*"}),
+    "SinkListing": ({"s3:ListBucket"}, get_att("SinkBucket", "Arn")),
+    "SinkKmsKey": ({"kms:GenerateDataKey", "kms:Decrypt"}, ref("KmsKeyArn")),
+    "GoogleCredentials": ({"secretsmanager:GetSecretValue"}, ref("GoogleCredentialsSecretArn")),
+    "Logs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, get_att("WorkerLogGroup", "Arn")),
+}
+CONDITIONAL = {"SinkKmsKey": "HasKmsKey", "GoogleCredentials": "HasGoogleSecret"}
+
+
+def role_statements(
+    template: dict[str, Any], role: str
+) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """Every Allow/Deny statement of the role's inline policies, with the condition that
+    switches it on (``!If [Cond, statement, !Ref AWS::NoValue]``) or None."""
+    props = resource(template, role, "AWS::IAM::Role")
+    assert "ManagedPolicyArns" not in props, f"{role}: no managed policies, inline ones only"
+    trust = props["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
+    for policy in props["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:
+                condition, when_true, when_false = statement["Fn::If"]
+                assert when_false == NO_VALUE
+                yield when_true, condition
+            else:
+                yield statement, None
+
+
+@pytest.mark.parametrize(("role", "grants"), [("OrchestratorRole", ORCHESTRATOR_GRANTS),
+                                              ("WorkerRole", WORKER_GRANTS)])
+def test_roles_grant_exactly_the_documented_actions_on_their_own_resources(
+    template: dict[str, Any], role: str, grants: dict[str, Any]
+) -> None:
+    seen: dict[str, Any] = {}
+    for statement, condition in role_statements(template, role):
+        sid = statement["Sid"]
+        assert statement["Effect"] == "Allow"
+        actions = set(as_list(statement["Action"]))
+        assert not any("*" in action for action in actions), f"{role}/{sid}: wildcard action"
+        assert statement["Resource"] != "*"
+        assert condition == CONDITIONAL.get(sid), f"{role}/{sid}: condition {condition}"
+        seen[sid] = (actions, statement["Resource"])
+        if sid == "SinkListing":
+            assert statement["Condition"] == {
+                "StringLike": {"s3:prefix": {"Fn::Sub": "${SinkPrefix}/*"}}}
+    assert seen == grants
+
+
+def test_every_iam_action_exists(template: dict[str, Any]) -> None:
+    try:
+        known = json.loads(resources.files("cfnlint.data.AdditionalSpecs")
+                           .joinpath("Policies.json").read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        pytest.skip(f"cfn-lint ships no IAM action list here ({exc})")
+    for role in ("OrchestratorRole", "WorkerRole"):
+        for statement, _ in role_statements(template, role):
+            for action in as_list(statement["Action"]):
+                service, name = action.split(":")
+                assert name.lower() in known[service]["Actions"], f"{role}: unknown {action}"
+
+
+def test_deploy_doc_lists_every_parameter_and_iam_action(template: dict[str, Any]) -> None:
+    doc = DEPLOY_DOC.read_text(encoding="utf-8")
+    for name in template["Parameters"]:
+        assert f"`{name}`" in doc, f"docs/deploy.md does not explain {name}"
+    for role in ("OrchestratorRole", "WorkerRole"):
+        for statement, _ in role_statements(template, role):
+            for action in as_list(statement["Action"]):
+                assert action in doc, f"docs/deploy.md's IAM table lacks {action}"
+
+
+# --------------------------------------------------------------------------- alarms
+
+
+def test_dlq_alarm_fires_on_the_first_dead_letter(template: dict[str, Any]) -> None:
+    alarm = resource(template, "DeadLetterQueueAlarm", "AWS::CloudWatch::Alarm")
+    metric = (alarm["Namespace"], alarm["MetricName"])
+    assert metric == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [{"Name": "QueueName",
+                                    "Value": get_att("DeadLetterQueue", "QueueName")}]
+    assert int(alarm["Threshold"]) == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_lag_alarm_watches_the_metric_the_orchestrator_emits(template: dict[str, Any]) -> None:
+    alarm = resource(template, "LagAlarm", "AWS::CloudWatch::Alarm")
+    [query] = alarm["Metrics"]
+    record = metrics.emf_record({"LagSeconds": 1.0}, {"Source": "gws-login"})
+    [directive] = record["_aws"]["CloudWatchMetrics"]  # type: ignore[index]
+    [dimensions] = directive["Dimensions"]
+    assert "LagSeconds" in metrics.UNITS
+    schema = f'"{metrics.NAMESPACE}", {", ".join(dimensions)}'
+    assert query["Expression"] == f"SELECT MAX(LagSeconds) FROM SCHEMA({schema})"  # noqa: S608
+    assert query["ReturnData"] is True
+    assert alarm["Threshold"] == ref("LagAlarmSeconds")
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_worker_errors_alarm(template: dict[str, Any]) -> None:
+    alarm = resource(template, "WorkerErrorsAlarm", "AWS::CloudWatch::Alarm")
+    metric = (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"])
+    assert metric == ("AWS/Lambda", "Errors", "Sum")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": ref("WorkerFunction")}]
+    assert int(alarm["Threshold"]) == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_outputs_name_what_an_ecs_worker_or_operator_needs(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["TaskQueueUrl"]["Value"] == ref("TaskQueue")
+    assert outputs["DeadLetterQueueUrl"]["Value"] == ref("DeadLetterQueue")
+    assert outputs["StateTableName"]["Value"] == ref("StateTable")
+    assert outputs["SinkBucketName"]["Value"] == ref("SinkBucket")
+
+
+# --------------------------------------------------------------------------- Dockerfile
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    instructions = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            word, _, rest = stripped.partition(" ")
+            instructions.append((word.upper(), rest.strip()))
+    return instructions
+
+
+def final_stage() -> list[tuple[str, str]]:
+    instructions = dockerfile_instructions()
+    starts = [i for i, (word, _) in enumerate(instructions) if word == "FROM"]
+    assert starts, "the Dockerfile has no FROM"
+    return instructions[starts[-1]:]
+
+
+def test_dockerfile_builds_on_python_311_slim_and_installs_the_package() -> None:
+    instructions = dockerfile_instructions()
+    bases = [args.split()[0] for word, args in instructions if word == "FROM"]
+    assert bases and all(base == "python:3.11-slim" for base in bases)
+    runs = " ".join(args for word, args in instructions if word == "RUN")
+    assert re.search(r"pip install --no-cache-dir \.(\s|$)", runs)
+
+
+def test_dockerfile_runs_logpull_work_as_a_non_root_user() -> None:
+    stage = final_stage()
+    users = [args for word, args in stage if word == "USER"]
+    assert users, "the final stage never switches away from root"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"}
+    assert user == "10001"
+    entrypoints = [args for word, args in stage if word == "ENTRYPOINT"]
+    assert entrypoints, "no ENTRYPOINT in the final stage"
+    # exec form (a JSON list): logpull is PID 1 and receives ECS's SIGTERM itself
+    assert entrypoints[-1].startswith("["), f"shell-form ENTRYPOINT {entrypoints[-1]}"
+    assert json.loads(entrypoints[-1]) == ["logpull", "work"]
+    assert not [args for word, args in stage if word == "CMD"]
+
+
+def test_dockerfile_bakes_in_no_secrets() -> None:
+    secret = re.compile(r"SECRET|PASSWORD|TOKEN|ACCESS_KEY|CREDENTIAL|PRIVATE_KEY", re.IGNORECASE)
+    for word, args in dockerfile_instructions():
+        if word in {"ENV", "ARG", "LABEL"}:
+            assert not secret.search(args), f"{word} {args}"
+        if word in {"COPY", "ADD"}:
+            sources = [s for s in args.split()[:-1] if not s.startswith("--")]
+            assert "." not in sources, "copy named paths, not the whole build context"
+
+
+def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
+    lines = {line.strip() for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")}
+    for entry in (".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"):
+        assert entry in lines or "*" in lines, entry
+    assert "*" in lines  # deny by default, then allow what the build needs
+    assert "!tests/" not in lines and "!tests" not in lines
