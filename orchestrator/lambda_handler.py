@@ -33,4 +33,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     orchestrator = _orchestrator()
     result = orchestrator.tick(deadline=orchestrator.clock() + max(1.0, remaining - 5.0))
     return {"recorded": result.recorded, "enqueued": result.enqueued, "final_passes": result.final_passes,
-            "reenqueued": result.reenqueued, "rescued": result.rescued}
+            "rescued": result.rescued}

@@ -26,7 +26,8 @@ from orchestrator.tick import Orchestrator
 
 log = get_logger("logpull.run")
 POLL_SECONDS = 0.5
-TICK_SECONDS = 5.0
+TICK_SECONDS = 1.0
+BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
 
 
 @dataclass
@@ -86,11 +87,12 @@ def worker_command(config_path: str | None) -> list[str]:
 
 class LocalRun:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, workers: int = 1) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.called_at = clock()
+        backlog = min(settings.orchestrator.max_backlog, max(10, BACKLOG_PER_WORKER * workers))
         self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets(),
-                                         final_due_by=self.called_at)
+                                         final_due_by=self.called_at, max_backlog=backlog)
 
     def targets(self) -> dict[str, datetime]:
         """Per source, the end of the last full window due now (fixed for this run)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared.aws.state_store import MAX_TRANSACTION_ITEMS, DynamoStateStore
-from shared.aws.task_queue import SqsTaskQueue
+from shared.aws.task_queue import QueueCounts, SqsTaskQueue
 from shared import metrics
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
@@ -31,7 +31,6 @@ MAX_CONFLICT_RETRIES = 20
 class TickResult:
     recorded: dict[str, int] = field(default_factory=dict)
     enqueued: dict[str, int] = field(default_factory=dict)
-    reenqueued: dict[str, int] = field(default_factory=dict)
     final_passes: dict[str, int] = field(default_factory=dict)
     rescued: dict[str, int] = field(default_factory=dict)
     caught_up: dict[str, bool] = field(default_factory=dict)
@@ -41,39 +40,70 @@ class Orchestrator:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time,
                  until: dict[str, datetime] | None = None, final_due_by: float | None = None,
-                 emit_metrics: bool = False) -> None:
+                 emit_metrics: bool = False, max_backlog: int | None = None) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
         self.final_due_by = final_due_by  # optional cap on final passes (same)
         self.emit_metrics = emit_metrics
         self._deadline: float | None = None
+        self.max_backlog = max_backlog or settings.orchestrator.max_backlog
 
     def tick(self, deadline: float | None = None) -> TickResult:
-        """One tick; with ``deadline`` (epoch seconds) it stops recording new windows
-        when time runs out (the rest is recorded by the next tick)."""
+        """One tick: record new windows, enqueue recorded ones while the queue's backlog
+        has room, schedule due final passes, rescue stalled windows, log the ledger.
+        With ``deadline`` (epoch seconds) it stops recording when time runs out."""
         result = TickResult()
         self._deadline = deadline
         for source in self.settings.sources:
             recorded, caught_up = self._schedule(source)
             result.recorded[source.id] = len(recorded)
             result.caught_up[source.id] = caught_up
-            result.enqueued[source.id] = len(recorded)
-            result.reenqueued[source.id] = self._reenqueue_unqueued(source)
         counts = self.queue.counts()
+        room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:
             windows = list(self.store.list_windows(source.id))
+            result.enqueued[source.id] = self._enqueue(source, windows, max(0, room))
+            room -= result.enqueued[source.id]
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
             result.rescued[source.id] = scavenger.sweep_source(source, windows, counts)
-            current = log_ledger(source, windows, self.clock())
-            if self.emit_metrics:
-                lag, final_lag = current.lag(self.clock())
-                metrics.emit({"LagSeconds": lag, "FinalLagSeconds": final_lag, "LateEvents": current.late_events,
-                              "QueueBacklog": counts.visible + counts.delayed, "QueueInFlight": counts.in_flight,
-                              "DLQDepth": counts.dlq}, {"Source": source.id})
+            self._report(source, windows, counts)
         log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
-                 reenqueued=result.reenqueued, final_passes=result.final_passes, rescued=result.rescued)
+                 final_passes=result.final_passes, rescued=result.rescued)
         return result
+
+    def _report(self, source: SourceSettings, windows: list[WindowRecord], counts: QueueCounts) -> None:
+        current = log_ledger(source, windows, self.clock())
+        if self.emit_metrics:
+            lag, final_lag = current.lag(self.clock())
+            metrics.emit({"LagSeconds": lag, "FinalLagSeconds": final_lag, "LateEvents": current.late_events,
+                          "QueueBacklog": counts.visible + counts.delayed, "QueueInFlight": counts.in_flight,
+                          "DLQDepth": counts.dlq}, {"Source": source.id})
+
+    def _enqueue(self, source: SourceSettings, windows: list[WindowRecord], room: int) -> int:
+        """Send tasks for recorded windows from ``enqueued_until`` on, at most ``room``,
+        then move the mark past them. The mark moves only after the send, so a crash in
+        between re-sends (a duplicate task, which workers drop) rather than loses."""
+        meta = self.store.get_meta(source.id)
+        if meta is None or meta.enqueued_until >= meta.watermark:
+            return 0
+        todo = sorted((w for w in windows if w.key.pass_no == FIRST_PASS
+                       and meta.enqueued_until <= w.key.start < meta.watermark), key=lambda w: w.key.start)
+        send: list[WindowRecord] = []
+        mark = meta.enqueued_until
+        for window in todo:
+            if window.key.start != mark:
+                break  # not listed yet (recorded after the listing): next tick
+            fresh = window.state == "pending" and window.pages == 0
+            if fresh and len(send) >= room:
+                break
+            if fresh:
+                send.append(window)
+            mark = window.key.end
+        self.queue.send_many([TaskMessage.for_window(w.key) for w in send])
+        if mark != meta.enqueued_until:
+            self.store.advance_enqueued(source.id, format_instant(meta.enqueued_until), format_instant(mark))
+        return len(send)
 
     def _schedule_final_passes(self, source: SourceSettings, windows: list[WindowRecord]) -> int:
         now = self.clock() if self.final_due_by is None else min(self.clock(), self.final_due_by)
@@ -121,7 +151,6 @@ class Orchestrator:
                 if conflicts > MAX_CONFLICT_RETRIES:
                     raise
                 continue  # another orchestrator advanced the watermark: re-read and go on
-            self._enqueue(source.id, windows)
             recorded.extend(windows)
             budget -= len(windows)
         return recorded, False
@@ -129,37 +158,3 @@ class Orchestrator:
     def _new_window(self, source_id: str, start: datetime, end: datetime) -> WindowRecord:
         now = self.clock()
         return WindowRecord(key=WindowKey(source_id, start, end), created_at=now, updated_at=now)
-
-    def _enqueue(self, source_id: str, windows: list[WindowRecord]) -> None:
-        """Send the tasks of one recorded chunk, then mark the range enqueued (only if it
-        continues the marked range: a concurrent orchestrator's earlier chunk that is not
-        yet marked is left to the re-enqueue path)."""
-        self.queue.send_many([TaskMessage.for_window(w.key) for w in windows])
-        self.store.advance_enqueued(source_id, format_instant(windows[0].key.start),
-                                    format_instant(windows[-1].key.end))
-
-    def _reenqueue_unqueued(self, source: SourceSettings) -> int:
-        """Windows recorded but never enqueued (an orchestrator died in between): send
-        those older than ``enqueue_grace`` and move the mark past them."""
-        meta = self.store.get_meta(source.id)
-        if meta is None or meta.enqueued_until >= meta.watermark:
-            return 0
-        since = format_instant(meta.enqueued_until)
-        young_after = self.clock() - self.settings.orchestrator.enqueue_grace.total_seconds()
-        resend: list[WindowRecord] = []
-        mark = meta.enqueued_until
-        for window in self.store.list_windows(source.id, since=since):
-            if window.key.pass_no != FIRST_PASS or window.key.start >= meta.watermark:
-                continue
-            if window.created_at > young_after:
-                break  # its orchestrator may still be sending it
-            if window.state == "pending" and window.pages == 0:
-                resend.append(window)
-            mark = window.key.end
-        if mark == meta.enqueued_until:
-            return 0
-        self.queue.send_many([TaskMessage.for_window(w.key) for w in resend])
-        self.store.advance_enqueued(source.id, since, format_instant(mark))
-        if resend:
-            log.warning("reenqueued_unqueued_windows", source=source.id, count=len(resend))
-        return len(resend)

@@ -93,6 +93,7 @@ class WorkerSettings(_Section):
 class OrchestratorSettings(_Section):
     interval: Duration = timedelta(seconds=60)
     max_windows_per_tick: int = Field(default=1000, ge=1)
+    max_backlog: int = Field(default=1000, ge=1)  # enqueue while fewer tasks wait than this
     enqueue_grace: Duration = timedelta(seconds=30)
 
 

@@ -86,7 +86,7 @@ def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
         result = orchestrator.tick()
         if once:
             click.echo(json.dumps({"recorded": result.recorded, "enqueued": result.enqueued,
-                                   "reenqueued": result.reenqueued, "rescued": result.rescued}))
+                                   "final_passes": result.final_passes, "rescued": result.rescued}))
             return
         time.sleep(every)
 

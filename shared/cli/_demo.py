@@ -113,7 +113,7 @@ def run_demo(options: DemoOptions) -> int:
         queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
         began = time.monotonic()
         reporter = ProgressReporter()
-        progress = LocalRun(settings, store, queue).until_caught_up(
+        progress = LocalRun(settings, store, queue, workers=options.workers).until_caught_up(
             WorkerPool(worker_command(str(config_path)), options.workers), reporter)
         reporter.close()
         seconds = time.monotonic() - began

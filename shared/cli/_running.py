@@ -48,7 +48,7 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
     from shared.cli._app import _aws
 
     store, queue = _aws(settings)
-    local = LocalRun(settings, store, queue)
+    local = LocalRun(settings, store, queue, workers=workers)
     pool = WorkerPool(worker_command(config), workers)
     reporter = ProgressReporter()
     if not until_caught_up:
