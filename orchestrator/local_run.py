@@ -25,7 +25,6 @@ from orchestrator.planning import align_down
 from orchestrator.tick import Orchestrator
 
 log = get_logger("logpull.run")
-POLL_SECONDS = 0.5
 TICK_SECONDS = 1.0
 BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
 
@@ -103,11 +102,12 @@ class LocalRun:
             targets[s.id] = max(s.start, align_down(limit, s.start, s.window))
         return targets
 
-    def progress(self, targets: dict[str, datetime]) -> Progress:
+    def progress(self, targets: dict[str, datetime],
+                 listed: dict[str, list[WindowRecord]] | None = None) -> Progress:
         """First passes up to the target, and final passes due when the run began."""
         progress = Progress()
         for source in self.settings.sources:
-            windows = list(self.store.list_windows(source.id))
+            windows = listed[source.id] if listed else list(self.store.list_windows(source.id))
             firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
             finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
             progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))
@@ -134,21 +134,19 @@ class LocalRun:
     def until_caught_up(self, pool: WorkerPool | None,
                         report: Callable[[Progress], None] = lambda _p: None) -> Progress:
         targets = self.orchestrator.until
-        last_tick = float("-inf")
         if pool:
             pool.start()
         try:
             while True:
-                if self.clock() - last_tick >= TICK_SECONDS:
-                    self.orchestrator.tick()
-                    last_tick = self.clock()
-                progress = self.progress(targets)
+                began = self.clock()
+                listed = self.orchestrator.tick().windows  # one listing serves both
+                progress = self.progress(targets, listed)
                 report(progress)
                 if progress.finished or (not self.settings.sources):
                     return progress
                 if pool:
                     pool.keep_alive()
-                time.sleep(POLL_SECONDS)
+                time.sleep(max(0.0, TICK_SECONDS - (self.clock() - began)))
         finally:
             if pool:
                 pool.stop()

@@ -32,6 +32,7 @@ class TickResult:
     recorded: dict[str, int] = field(default_factory=dict)
     enqueued: dict[str, int] = field(default_factory=dict)
     final_passes: dict[str, int] = field(default_factory=dict)
+    windows: dict[str, list[WindowRecord]] = field(default_factory=dict)  # as listed this tick
     rescued: dict[str, int] = field(default_factory=dict)
     caught_up: dict[str, bool] = field(default_factory=dict)
 
@@ -62,7 +63,7 @@ class Orchestrator:
         room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:
-            windows = list(self.store.list_windows(source.id))
+            windows = result.windows[source.id] = list(self.store.list_windows(source.id))
             result.enqueued[source.id] = self._enqueue(source, windows, max(0, room))
             room -= result.enqueued[source.id]
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)

@@ -60,6 +60,16 @@ GOOGLE_LATE_HORIZONS: dict[str, timedelta] = {
     "cloud_search": timedelta(hours=6),
 }
 DEFAULT_LATE_HORIZON = timedelta(hours=6)
+# Okta: bounded queries "may miss delayed events"; delays are usually seconds to minutes.
+OKTA_LATE_HORIZON = timedelta(hours=1)
+BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log"})
+
+
+def registered_source_kinds() -> frozenset[str]:
+    """Kinds registered as ``logpull.sources`` entry points (metadata only, no import)."""
+    from importlib.metadata import entry_points
+
+    return BUILTIN_SOURCE_KINDS | {entry.name for entry in entry_points(group="logpull.sources")}
 
 
 class _Section(BaseModel):
@@ -113,8 +123,9 @@ class SinkSettings(_Section):
 
 class SourceSettings(_Section):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    kind: Literal["google_reports"] = "google_reports"
-    application: str = "login"
+    kind: str = "google_reports"  # a registered source (entry point group logpull.sources)
+    application: str = "login"  # google_reports: the Reports API applicationName
+    domain: str | None = None  # okta_system_log: your Okta domain, e.g. example.okta.com
     start: Instant
     end: Instant | None = None  # optional: stop scheduling here (a fixed backfill)
     window: Duration = timedelta(minutes=15)
@@ -125,6 +136,20 @@ class SourceSettings(_Section):
     customer_id: str | None = None
     page_size: int = Field(default=1000, ge=1, le=1000)
     late_horizon: Duration | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _registered_kind(cls, value: str) -> str:
+        known = registered_source_kinds()
+        if value not in known:
+            raise ValueError(f"unknown source kind {value!r}; installed: {', '.join(sorted(known))}")
+        return value
+
+    @model_validator(mode="after")
+    def _okta_needs_an_address(self) -> SourceSettings:
+        if self.kind == "okta_system_log" and not (self.domain or self.api_endpoint):
+            raise ValueError("an okta_system_log source needs domain (or api_endpoint)")
+        return self
 
     @field_validator("window")
     @classmethod
@@ -150,6 +175,8 @@ class SourceSettings(_Section):
     def effective_late_horizon(self) -> timedelta:
         if self.late_horizon is not None:
             return self.late_horizon
+        if self.kind == "okta_system_log":
+            return OKTA_LATE_HORIZON
         return GOOGLE_LATE_HORIZONS.get(self.application, DEFAULT_LATE_HORIZON)
 
 

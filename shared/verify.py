@@ -18,6 +18,14 @@ def google_identity(item: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(ident.get(k, "")) for k in GOOGLE_IDENTITY)
 
 
+def okta_identity(item: dict[str, Any]) -> tuple[str, ...]:
+    """An Okta LogEvent's ``uuid``."""
+    return (str(item.get("uuid", "")),)
+
+
+IDENTITIES = {"google_reports": google_identity, "okta_system_log": okta_identity}
+
+
 @dataclass(frozen=True)
 class Comparison:
     expected: int
@@ -32,13 +40,15 @@ class Comparison:
         return self.missing == 0 and self.duplicates == 0 and self.unexpected == 0 and self.altered == 0
 
 
-def compare(truth: Iterable[dict[str, Any]], committed: Iterable[dict[str, Any]]) -> Comparison:
+def compare(truth: Iterable[dict[str, Any]], committed: Iterable[dict[str, Any]],
+            kind: str = "google_reports") -> Comparison:
     """Missing, duplicated, unexpected and altered events (raw item differs from truth)."""
-    expected = {google_identity(item): item for item in truth}
+    identity = IDENTITIES[kind]
+    expected = {identity(item): item for item in truth}
     seen: Counter[tuple[str, ...]] = Counter()
     altered = 0
     for item in committed:
-        ident = google_identity(item)
+        ident = identity(item)
         seen[ident] += 1
         original = expected.get(ident)
         raw = {k: v for k, v in item.items() if k != "_logpull"}
@@ -54,7 +64,7 @@ def compare(truth: Iterable[dict[str, Any]], committed: Iterable[dict[str, Any]]
     )
 
 
-def compare_sink(truth: Iterable[dict[str, Any]], root: str) -> Comparison:
+def compare_sink(truth: Iterable[dict[str, Any]], root: str, kind: str = "google_reports") -> Comparison:
     from pathlib import Path
 
-    return compare(truth, iter_committed_items(Path(root)))
+    return compare(truth, iter_committed_items(Path(root)), kind)

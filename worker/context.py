@@ -59,8 +59,8 @@ class WorkerContext:
 
 
 def build_source(source: SourceSettings, settings: Settings) -> Source:
-    from worker.sources.google_reports import GoogleReportsSource, load_credentials
     from worker.secrets import SecretLoader
+    from worker.sources.registry import factory_for
 
-    loader = SecretLoader(settings.aws)
-    return GoogleReportsSource(source, load_credentials(source, loader.load))
+    built: Source = factory_for(source.kind)(source, SecretLoader(settings.aws))
+    return built

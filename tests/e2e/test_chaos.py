@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from shared.aws.dead_letters import DeadLetters
-from shared.verify import compare_sink
+from shared.verify import compare
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -47,11 +47,11 @@ def all_done(stack: Any) -> bool:
     return counts.visible + counts.in_flight + counts.delayed == 0
 
 
-def test_chaos(make_stack: Callable[..., Any], simulator: Callable[..., Any], tmp_path: Path) -> None:
+def test_chaos(make_stack: Callable[..., Any], api: Any, tmp_path: Path) -> None:
     rng = random.Random(20261127)
-    sim = simulator(events=12_000, seed=3, start=START, end=START + timedelta(hours=12), page_latency=0.1,
+    sim = api.start(events=12_000, seed=3, start=START, end=START + timedelta(hours=12), page_latency=0.1,
                     fault_rate=0.05, retry_after=0.2, token_ttl=4.0)
-    stack = make_stack(sim.url, source={"end": "2026-11-01T12:00:00Z", "window": "30m", "page_size": 40},
+    stack = make_stack(sim.url, source=api.source(end="2026-11-01T12:00:00Z", window="30m", page_size=40),
                        worker={"lease": "2s", "task_deadline": "2s", "receive_wait": "1s"})
     stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody="this is not a task {")  # noqa: SLF001
     procs = Processes(stack.config_path, tmp_path)
@@ -81,7 +81,7 @@ def test_chaos(make_stack: Callable[..., Any], simulator: Callable[..., Any], tm
     assert kills >= 5
     print(f"chaos: {kills} kills, faults {sim.stats()['faults']}")
 
-    result = compare_sink(sim.ground_truth(), str(stack.sink_root))
+    result = compare(sim.ground_truth(), stack.committed(), api.kind)
     assert result.expected == 12_000
     assert (result.missing, result.duplicates, result.unexpected, result.altered) == (0, 0, 0, 0), result
 

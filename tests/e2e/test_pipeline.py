@@ -6,34 +6,33 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.verify import compare_sink
+from shared.verify import compare
 from tests_e2e_helpers import log_lines, run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def test_two_days_four_workers_exactly_once_with_continuations(
-    make_stack: Callable[..., object], simulator: Callable[..., object]
-) -> None:
-    sim = simulator(events=20_000, seed=11, start=START, end=START + timedelta(days=2), page_latency=0.1)
+def test_two_days_four_workers_exactly_once_with_continuations(make_stack: Callable[..., Any], api: Any) -> None:
+    sim = api.start(events=20_000, seed=11, start=START, end=START + timedelta(days=2), page_latency=0.1)
     stack = make_stack(
-        sim.url,  # type: ignore[attr-defined]
-        source={"end": "2026-11-03T00:00:00Z", "page_size": 50},
+        sim.url,
+        source=api.source(end="2026-11-03T00:00:00Z", page_size=50),
         worker={"task_deadline": "1s", "lease": "10s"},
     )
-    result = run_cli("run", "-c", str(stack.config_path), "--workers", "4", "--until-caught-up")  # type: ignore[attr-defined]
+    result = run_cli("run", "-c", str(stack.config_path), "--workers", "4", "--until-caught-up")
     assert result.returncode == 0, result.stderr[-3000:]
 
-    comparison = compare_sink(sim.ground_truth(), str(stack.sink_root))  # type: ignore[attr-defined]
+    comparison = compare(sim.ground_truth(), stack.committed(), api.kind)
     assert comparison.expected == 20_000
     assert (comparison.missing, comparison.duplicates, comparison.unexpected, comparison.altered) == (0, 0, 0, 0)
 
-    first_pages = sim.stats()["first_page_requests"]  # type: ignore[attr-defined]
+    first_pages = sim.stats()["first_page_requests"]
     assert len(first_pages) == 48
     assert [q for q in first_pages if q["count"] != 1] == [], "a window was restarted from its first page"
 
@@ -43,10 +42,10 @@ def test_two_days_four_workers_exactly_once_with_continuations(
     assert outcomes["failed"] == 0
     assert {"source", "window_start", "window_end", "pages", "events"} <= set(finished[0])
 
-    counts = stack.queue.counts()  # type: ignore[attr-defined]
+    counts = stack.queue.counts()
     assert (counts.visible, counts.in_flight, counts.dlq) == (0, 0, 0)
 
-    status = run_cli("status", "-c", str(stack.config_path), "--json")  # type: ignore[attr-defined]
+    status = run_cli("status", "-c", str(stack.config_path), "--json")
     report = json.loads(status.stdout)
     source = report["sources"]["gws-login"]
     assert source["complete_until"] == "2026-11-03T00:00:00.000Z"

@@ -94,6 +94,11 @@ def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Cre
     return creds.with_subject(settings.subject) if settings.subject else creds
 
 
+def create(settings: SourceSettings, secrets: Any) -> GoogleReportsSource:
+    """The ``google_reports`` entry point."""
+    return GoogleReportsSource(settings, load_credentials(settings, secrets.load))
+
+
 class FastJsonModel(JsonModel):  # type: ignore[misc]
     """googleapiclient's JSON model, parsing with orjson (pages are up to ~1 MB)."""
 

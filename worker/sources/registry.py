@@ -1,0 +1,36 @@
+"""Sources are found by ``kind`` through the ``logpull.sources`` entry points, so a third
+party adds one with a package of its own (README: "Adding a source"). A factory is
+``factory(source: SourceSettings, secrets: SecretLoader) -> Source``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any
+
+from shared.errors import PermanentError
+
+GROUP = "logpull.sources"
+# What this package registers itself; also used when the package metadata is missing
+# (running from a source tree that was never installed).
+BUILTIN = {
+    "google_reports": "worker.sources.google_reports:create",
+    "okta_system_log": "worker.sources.okta:create",
+}
+
+
+def _load(target: str) -> Callable[..., Any]:
+    module, _, attr = target.partition(":")
+    factory: Callable[..., Any] = getattr(import_module(module), attr)
+    return factory
+
+
+def factory_for(kind: str) -> Callable[..., Any]:
+    for entry in entry_points(group=GROUP):
+        if entry.name == kind:
+            loaded: Callable[..., Any] = entry.load()
+            return loaded
+    if kind in BUILTIN:
+        return _load(BUILTIN[kind])
+    raise PermanentError(f"no source of kind {kind!r} is installed", reason="unknown_source_kind")
