@@ -1,9 +1,9 @@
 """The deployment files stay valid and true to the code.
 
 * template.yaml: cfn-lint reports nothing; the queues, table, bucket, functions, IAM
-  and alarms have the settings docs/deploy.md promises; the environment it gives the
+  and alarms have the settings the README promises; the environment it gives the
   functions is a valid ``Settings``; the table matches ``logpull init``'s; the alarms
-  name metrics the code emits; the IAM actions exist and docs/deploy.md lists them.
+  name metrics the code emits; the IAM actions exist and the README lists them.
 * Dockerfile / .dockerignore: slim Python 3.11 base, non-root user, ``logpull work``.
 
 The template is parsed with cfn-lint's loader (it understands !Ref, !Sub, !GetAtt, ...).
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
-DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+DEPLOY_DOC = ROOT / "README.md"  # its "Deploy" section
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -417,11 +417,11 @@ def test_every_iam_action_exists(template: dict[str, Any]) -> None:
 def test_deploy_doc_lists_every_parameter_and_iam_action(template: dict[str, Any]) -> None:
     doc = DEPLOY_DOC.read_text(encoding="utf-8")
     for name in template["Parameters"]:
-        assert f"`{name}`" in doc, f"docs/deploy.md does not explain {name}"
+        assert f"`{name}`" in doc, f"the README does not explain {name}"
     for role in ("OrchestratorRole", "WorkerRole"):
         for statement, _ in role_statements(template, role):
             for action in as_list(statement["Action"]):
-                assert action in doc, f"docs/deploy.md's IAM table lacks {action}"
+                assert action in doc, f"the README's IAM table lacks {action}"
 
 
 # --------------------------------------------------------------------------- alarms
