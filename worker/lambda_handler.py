@@ -27,7 +27,10 @@ from worker.runner import Outcome, TaskRunner
 
 log = get_logger("logpull.lambda")
 RESERVE_SECONDS = 0.3  # checkpoint + continuation send + returning
+MAX_RECORDS = 10  # the SQS event source mapping's largest batch
 _CONTEXT: WorkerContext | None = None
+# Container-wide threads: each keeps its API client (built once) across invocations.
+_POOL = ThreadPoolExecutor(max_workers=MAX_RECORDS, thread_name_prefix="record")
 
 
 def _context() -> WorkerContext:
@@ -66,8 +69,7 @@ def handle_batch(ctx: WorkerContext, records: list[dict[str, Any]], remaining_ms
 
     if not records:
         return {"batchItemFailures": []}
-    with ThreadPoolExecutor(max_workers=len(records), thread_name_prefix="record") as pool:
-        results = list(pool.map(run, records))
+    results = list(_POOL.map(run, records))
     failures = [{"itemIdentifier": message_id} for message_id, outcome in results if outcome.outcome == "retry"]
     return {"batchItemFailures": failures}
 

@@ -59,7 +59,8 @@ class TaskRunner:
         try:
             result = self._run_task(message, received, started, deadline)
         except Exception as exc:  # noqa: BLE001 - the message comes back; the worker lives on
-            log.exception("task_crashed") if not isinstance(exc, AwsError) else None
+            if not isinstance(exc, AwsError):  # AWS being unavailable is not a bug
+                log.exception("task_crashed")
             result = Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}", "error_class": type(exc).__name__})
         return self._finish(result, started)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from shared.aws.state_store import DynamoStateStore
@@ -75,7 +76,5 @@ class DeadLetters:
             return
         reopened = record.evolve(version=record.version + 1, state="pending", lease_owner=None,
                                  lease_expiry=0.0, rescues=0, token_resets=0, error=None, error_class=None)
-        try:
+        with contextlib.suppress(LeaseLost):  # it moved on meanwhile: nothing to reopen
             self.store.write(reopened, record.version, owner=None)
-        except LeaseLost:
-            pass

@@ -14,7 +14,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared.aws import _dynamo_codec as codec
 from shared.errors import AwsError, ConflictError, LeaseLost
 from shared.models import SourceMeta, WindowKey, WindowRecord
-from shared.timeutil import format_instant
 
 MAX_TRANSACTION_ITEMS = 100
 

@@ -4,15 +4,10 @@ and worker together; those packages never import each other)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
 
 from shared.cli._app import cli
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import click
@@ -62,10 +63,8 @@ def simulate(host: str, port: int, events: int, seed: int, start: str, days: flo
     def ready(url: str) -> None:
         click.echo(f"Reports API simulator: {url}  ({events} events, seed {seed}); Ctrl-C stops", err=True)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
         serve_forever(settings, host, port, ready=ready)
-    except KeyboardInterrupt:
-        pass
 
 
 @click.command()
