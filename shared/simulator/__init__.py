@@ -9,16 +9,23 @@
 
 Besides ``activities.list`` it serves two test hooks: ``GET /_sim/truth?applicationName=X``
 (every generated item) and ``GET /_sim/stats`` (request counters, see ``stats()``).
+
+``OktaSimulator`` / ``OktaSimulatorSettings`` do the same for Okta's System Log API
+(``GET /api/v1/logs``); see ``shared.simulator.okta``.
 """
 
 from shared.simulator._apps import APPLICATION_NAMES
 from shared.simulator._settings import FAULT_KINDS, SimulatorSettings
 from shared.simulator._simulator import ReportsSimulator, serve_forever
 from shared.simulator._timefmt import format_ms, parse_rfc3339
+from shared.simulator.okta import OKTA_FAULT_KINDS, OktaSimulator, OktaSimulatorSettings
 
 __all__ = [
     "APPLICATION_NAMES",
     "FAULT_KINDS",
+    "OKTA_FAULT_KINDS",
+    "OktaSimulator",
+    "OktaSimulatorSettings",
     "ReportsSimulator",
     "SimulatorSettings",
     "format_ms",

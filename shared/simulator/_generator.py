@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from shared.simulator._serialize import Columns, actor_fragments, serialize_app
 from shared.simulator._settings import SimulatorSettings
@@ -19,6 +21,23 @@ IPS_PER_USER = 3
 _FIRST = ("ada", "alan", "grace", "linus", "barbara", "ken", "margaret", "dennis", "radia")
 _LAST = ("lovelace", "turing", "hopper", "torvalds", "liskov", "thompson", "hamilton", "ritchie")
 _MINUTE_MS = 60_000
+
+
+class TimelineSettings(Protocol):
+    """The settings the timeline and visibility draws read (any simulator's settings)."""
+
+    @property
+    def shared_timestamp_fraction(self) -> float: ...
+    @property
+    def edge_fraction(self) -> float: ...
+    @property
+    def late_fraction(self) -> float: ...
+    @property
+    def late_min(self) -> float: ...
+    @property
+    def late_max(self) -> float: ...
+    @property
+    def normal_lag_max(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +91,7 @@ def _draw_columns(rng: random.Random, settings: SimulatorSettings) -> Columns:
 
 
 def _draw_times(
-    rng: random.Random, settings: SimulatorSettings, count: int, timeline: _Timeline
+    rng: random.Random, settings: TimelineSettings, count: int, timeline: _Timeline
 ) -> list[int]:
     uniform, start, end = rng.random, timeline.start_ms, timeline.end_ms
     times = [start + int(uniform() * (end - start)) for _ in range(count)]
@@ -106,7 +125,7 @@ def _draw_uniques(rng: random.Random, count: int) -> list[int]:
     return values
 
 
-def _draw_lags(rng: random.Random, settings: SimulatorSettings, count: int) -> list[float]:
+def _draw_lags(rng: random.Random, settings: TimelineSettings, count: int) -> list[float]:
     uniform, normal = rng.random, settings.normal_lag_max
     late, low, high = settings.late_fraction, settings.late_min, settings.late_max
     if not late:
@@ -115,3 +134,24 @@ def _draw_lags(rng: random.Random, settings: SimulatorSettings, count: int) -> l
         low + uniform() * (high - low) if uniform() < late else uniform() * normal
         for _ in range(count)
     ]
+
+
+def draw_event_times(
+    rng: random.Random,
+    settings: TimelineSettings,
+    count: int,
+    *,
+    start: datetime,
+    end: datetime,
+    stride: int = 1,
+) -> list[int]:
+    """Event times in epoch ms over ``[start, end)``, with the same minute-edge and
+    shared-timestamp model as the Reports simulator (``stride`` as its applications)."""
+    start_ms = math.ceil(start.timestamp() * 1000)
+    end_ms = max(start_ms + 1, math.ceil(end.timestamp() * 1000))
+    return _draw_times(rng, settings, count, _Timeline(start_ms, end_ms, stride))
+
+
+def draw_visibility_lags(rng: random.Random, settings: TimelineSettings, count: int) -> list[float]:
+    """Seconds from event time until the API returns the event (the late-arrival model)."""
+    return _draw_lags(rng, settings, count)

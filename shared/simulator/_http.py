@@ -36,16 +36,28 @@ class SimulatorCore:
     stats: StatsRecorder
 
 
-class SimulatorHTTPServer(ThreadingHTTPServer):
+class WireServer(ThreadingHTTPServer):
+    """The threading HTTP server every simulator runs on (IPv4 or IPv6 by ``address``).
+
+    Quiet about clients hanging up, and ``server_close`` also cuts open keep-alive
+    connections. Subclasses pass their ``WireHandler`` subclass and carry their own state.
+    """
+
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], core: SimulatorCore) -> None:
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, SimulatorHandler)
-        self.core = core
+        super().__init__(address, handler)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT`` (``http://[HOST]:PORT`` for IPv6) of the listening socket."""
+        host, port = self.server_address[:2]
+        shown = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-response are expected here; stay quiet."""
@@ -67,12 +79,22 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
 
-class SimulatorHandler(BaseHTTPRequestHandler):
+class SimulatorHTTPServer(WireServer):
+    def __init__(self, address: tuple[str, int], core: SimulatorCore) -> None:
+        super().__init__(address, SimulatorHandler)
+        self.core = core
+
+
+class WireHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive handler basics shared by the simulators: no logging, no Nagle
+    delay, connection tracking, and the wire primitives ``_send`` and ``_reset``."""
+
     protocol_version = "HTTP/1.1"
     server_version = "ESF"
     sys_version = ""
     timeout = 120.0  # idle keep-alive connections end after this many seconds
-    server: SimulatorHTTPServer
+    content_type = _JSON
+    server: WireServer
 
     def setup(self) -> None:
         super().setup()
@@ -87,6 +109,36 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """No per-request logging."""
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        headers: tuple[tuple[str, str], ...] = (),
+        cut: int | None = None,
+    ) -> None:
+        """Answer with ``body``; with ``cut``, send only that many bytes and hang up."""
+        self.send_response(status)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body if cut is None else body[:cut])
+        if cut is not None:
+            self.close_connection = True
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST and no response at all."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.rfile.close()  # the socket really closes once its last file object does
+
+
+class SimulatorHandler(WireHandler):
+    server: SimulatorHTTPServer
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -144,32 +196,6 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     def _send_error(self, error: ApiError) -> None:
         self._send(error.code, error.body(), headers=error.headers)
-
-    def _send(
-        self,
-        status: int,
-        body: bytes,
-        *,
-        headers: tuple[tuple[str, str], ...] = (),
-        cut: int | None = None,
-    ) -> None:
-        """Answer with ``body``; with ``cut``, send only that many bytes and hang up."""
-        self.send_response(status)
-        self.send_header("Content-Type", _JSON)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body if cut is None else body[:cut])
-        if cut is not None:
-            self.close_connection = True
-
-    def _reset(self) -> None:
-        """Drop the connection with a TCP RST and no response at all."""
-        self.close_connection = True
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.rfile.close()  # the socket really closes once its last file object does
 
 
 def _list_route(path: str) -> tuple[str, str] | None:

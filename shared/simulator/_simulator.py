@@ -6,47 +6,41 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from shared.simulator._faults import FaultInjector
 from shared.simulator._generator import build_store
-from shared.simulator._http import SimulatorCore, SimulatorHTTPServer
+from shared.simulator._http import SimulatorCore, SimulatorHTTPServer, WireServer
 from shared.simulator._service import ActivitiesService
 from shared.simulator._settings import SimulatorSettings
 from shared.simulator._stats import StatsRecorder
 
 
-class ReportsSimulator:
-    """A local ``admin.reports_v1`` ``activities.list`` endpoint over real HTTP.
+class ServedSimulator:
+    """Start/serve/stop plumbing shared by the simulators.
 
-    Events are generated in the constructor (deterministic by ``settings.seed``); ``clock``
-    decides what is visible and stamps page tokens, so tests can inject a fake one.
+    A subclass implements ``_make_server`` (bind a ``WireServer`` subclass to its state)
+    and calls ``super().__init__()``.
     """
 
-    def __init__(self, settings: SimulatorSettings, clock: Callable[[], float] = time.time) -> None:
-        self.settings = settings
-        self._clock = clock
-        store = build_store(settings)
-        stats = StatsRecorder(settings.fault_kinds)
-        self._core = SimulatorCore(
-            settings=settings,
-            store=store,
-            service=ActivitiesService(settings, store, stats, clock),
-            faults=FaultInjector(settings.seed, settings.fault_rate, settings.fault_kinds),
-            stats=stats,
-        )
-        self._server: SimulatorHTTPServer | None = None
+    _thread_name = "simulator"
+
+    def __init__(self) -> None:
+        self._server: WireServer | None = None
         self._thread: threading.Thread | None = None
+
+    def _make_server(self, host: str, port: int) -> WireServer:
+        raise NotImplementedError
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve in a daemon thread; returns the base url, e.g. ``http://127.0.0.1:PORT``."""
         if self._server is not None:
             raise RuntimeError("the simulator is already running")
-        self._server = SimulatorHTTPServer((host, port), self._core)
+        self._server = self._make_server(host, port)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name="reports-simulator",
+            name=self._thread_name,
             daemon=True,
         )
         self._thread.start()
@@ -58,7 +52,7 @@ class ReportsSimulator:
         """Serve in the calling thread until interrupted; ``ready`` gets the base url."""
         if self._server is not None:
             raise RuntimeError("the simulator is already running")
-        server = SimulatorHTTPServer((host, port), self._core)
+        server = self._make_server(host, port)
         try:
             if ready is not None:
                 ready(base_url(server))
@@ -82,6 +76,46 @@ class ReportsSimulator:
             raise RuntimeError("the simulator is not running; call start() first")
         return base_url(self._server)
 
+    def __enter__(self) -> Self:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ReportsSimulator(ServedSimulator):
+    """A local ``admin.reports_v1`` ``activities.list`` endpoint over real HTTP.
+
+    Events are generated in the constructor (deterministic by ``settings.seed``); ``clock``
+    decides what is visible and stamps page tokens, so tests can inject a fake one.
+    """
+
+    _thread_name = "reports-simulator"
+
+    def __init__(self, settings: SimulatorSettings, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.settings = settings
+        self._clock = clock
+        store = build_store(settings)
+        stats = StatsRecorder(settings.fault_kinds)
+        self._core = SimulatorCore(
+            settings=settings,
+            store=store,
+            service=ActivitiesService(settings, store, stats, clock),
+            faults=FaultInjector(settings.seed, settings.fault_rate, settings.fault_kinds),
+            stats=stats,
+        )
+
+    def _make_server(self, host: str, port: int) -> SimulatorHTTPServer:
+        return SimulatorHTTPServer((host, port), self._core)
+
     def ground_truth(self, application: str | None = None) -> list[dict[str, Any]]:
         """Every generated Activity (visible or not), newest first; all apps if ``None``."""
         return self._core.store.truth(application)
@@ -96,24 +130,9 @@ class ReportsSimulator:
         """The same counters as ``GET /_sim/stats``."""
         return self._core.stats.snapshot()
 
-    def __enter__(self) -> ReportsSimulator:
-        if self._server is None:
-            self.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-def base_url(server: SimulatorHTTPServer) -> str:
-    host, port = server.server_address[:2]
-    shown = host.decode() if isinstance(host, bytes) else str(host)
-    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+def base_url(server: WireServer) -> str:
+    return server.base_url
 
 
 def serve_forever(

@@ -6,7 +6,9 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-FirstPageKey = tuple[str, str | None, str | None]  # applicationName, startTime, endTime
+# The query values a first page is counted under, as sent; named by ``key_names``.
+FirstPageKey = tuple[str | None, ...]
+REPORTS_KEY_NAMES = ("applicationName", "startTime", "endTime")
 
 
 class StatsRecorder:
@@ -15,10 +17,14 @@ class StatsRecorder:
     ``requests`` counts every activities.list request (faulted and rejected ones too);
     ``pages`` and ``items_served`` count answered pages; ``first_page_requests`` counts
     answered requests without a pageToken, per distinct (applicationName, startTime,
-    endTime) as sent, in order of first appearance.
+    endTime) as sent, in order of first appearance. Another API names its first-page
+    key fields with ``key_names`` (e.g. Okta's ``("since", "until")``).
     """
 
-    def __init__(self, fault_kinds: Iterable[str]) -> None:
+    def __init__(
+        self, fault_kinds: Iterable[str], key_names: tuple[str, ...] = REPORTS_KEY_NAMES
+    ) -> None:
+        self._key_names = key_names
         self._lock = threading.Lock()
         self._requests = 0
         self._pages = 0
@@ -48,8 +54,8 @@ class StatsRecorder:
                 "pages": self._pages,
                 "faults": dict(self._faults),
                 "first_page_requests": [
-                    {"applicationName": app, "startTime": start, "endTime": end, "count": n}
-                    for (app, start, end), n in self._first_pages.items()
+                    {**dict(zip(self._key_names, key, strict=True)), "count": n}
+                    for key, n in self._first_pages.items()
                 ],
                 "items_served": self._items,
             }

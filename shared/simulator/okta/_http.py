@@ -1,0 +1,168 @@
+"""The HTTP face of the Okta simulator: auth, rate-limit headers, Link headers, faults
+acted out on the wire, and the test hooks."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+from shared.simulator._faults import TRANSPORT_FAULTS, FaultInjector
+from shared.simulator._http import WireHandler, WireServer
+from shared.simulator._stats import StatsRecorder
+from shared.simulator.okta._errors import (
+    OktaError,
+    internal_error,
+    invalid_token,
+    method_not_allowed,
+    not_found,
+    rate_limited,
+    unavailable,
+)
+from shared.simulator.okta._ratelimit import RateState, RateWindow
+from shared.simulator.okta._service import LogsService
+from shared.simulator.okta._settings import OktaSimulatorSettings
+from shared.simulator.okta._store import OktaStore
+
+LOGS_PATH = "/api/v1/logs"
+_AUTH = re.compile(r"(?i:SSWS|Bearer)\s+(.+)")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::\d+)?|\[[0-9A-Fa-f:.]+\](?::\d+)?")
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OktaCore:
+    """Everything a request handler needs; shared by all handler threads."""
+
+    settings: OktaSimulatorSettings
+    store: OktaStore
+    service: LogsService
+    faults: FaultInjector
+    stats: StatsRecorder
+    rates: RateWindow
+    clock: Callable[[], float]
+
+
+class OktaHTTPServer(WireServer):
+    def __init__(self, address: tuple[str, int], core: OktaCore) -> None:
+        super().__init__(address, OktaHandler)
+        self.core = core
+
+
+class OktaHandler(WireHandler):
+    server: OktaHTTPServer
+    server_version = "nginx"
+    content_type = "application/json"
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header reads the simulator clock, like ``X-Rate-Limit-Reset``."""
+        moment = self.server.core.clock() if timestamp is None else timestamp
+        return formatdate(moment, usegmt=True)
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        params: dict[str, str] = {}
+        for name, value in pairs:
+            params.setdefault(name, value)
+        if parts.path.rstrip("/") == LOGS_PATH:
+            self._logs(params, pairs)
+        elif parts.path == "/_sim/truth":
+            blobs = self.server.core.store.truth_blobs()
+            self._send(200, b'{"items":[' + b",".join(blobs) + b"]}")
+        elif parts.path == "/_sim/stats":
+            self._send(200, json.dumps(self.server.core.stats.snapshot()).encode())
+        else:
+            self._send_error(not_found(parts.path))
+
+    def _not_allowed(self) -> None:
+        self._send_error(method_not_allowed())
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = _not_allowed
+
+    def _logs(self, params: dict[str, str], pairs: list[tuple[str, str]]) -> None:
+        core = self.server.core
+        core.stats.request()
+        rate = core.rates.take(core.clock())
+        if core.settings.page_latency > 0:
+            time.sleep(core.settings.page_latency)
+        fault = core.faults.draw()
+        if fault is not None:
+            core.stats.fault(fault)
+            self._act_out(fault, params, pairs, rate)
+            return
+        status, body, headers = self._answer(params, pairs, rate, record=True)
+        self._send(status, body, headers=headers)
+
+    def _answer(
+        self,
+        params: dict[str, str],
+        pairs: list[tuple[str, str]],
+        rate: RateState,
+        *,
+        record: bool,
+    ) -> tuple[int, bytes, Headers]:
+        """Status, body and headers of a fault-free answer."""
+        core = self.server.core
+        common = (*rate.headers(), ("X-Okta-Request-Id", _request_id()))
+        try:
+            if not self._authorized():
+                raise invalid_token()
+            if rate.exceeded:
+                raise rate_limited()
+            page = core.service.list_logs(params, record=record)
+        except OktaError as error:
+            return error.status, error.body(), (*common, *error.headers)
+        base = self._base_url()
+        links = [("Link", f'<{base}{self.path}>; rel="self"')]
+        if page.next_after is not None:
+            kept = [(name, value) for name, value in pairs if name != "after"]
+            query = urlencode([*kept, ("after", page.next_after)], quote_via=quote)
+            links.append(("Link", f'<{base}{LOGS_PATH}?{query}>; rel="next"'))
+        return 200, page.body, (*common, *links)
+
+    def _act_out(
+        self, fault: str, params: dict[str, str], pairs: list[tuple[str, str]], rate: RateState
+    ) -> None:
+        core = self.server.core
+        if fault == "429":
+            exhausted = core.rates.exhausted(core.clock())
+            self._send_error(rate_limited(headers=exhausted.headers()))
+        elif fault == "500":
+            self._send_error(internal_error(), rate.headers())
+        elif fault == "503":
+            self._send_error(unavailable(), rate.headers())
+        elif fault == "not_json":
+            self._send(200, b"<html>oops</html>", headers=rate.headers())
+        elif fault == "truncated":
+            status, body, headers = self._answer(params, pairs, rate, record=False)
+            self._send(status, body, headers=headers, cut=len(body) // 2)
+        else:
+            assert fault in TRANSPORT_FAULTS  # "reset"
+            self._reset()
+
+    def _send_error(self, error: OktaError, extra: Headers = ()) -> None:
+        self._send(error.status, error.body(), headers=(*extra, *error.headers))
+
+    def _authorized(self) -> bool:
+        found = _AUTH.fullmatch(self.headers.get("Authorization", "").strip())
+        token = self.server.core.settings.token
+        return found is not None and secrets.compare_digest(found.group(1), token)
+
+    def _base_url(self) -> str:
+        """How the client reached us: its Host header, else the listening address."""
+        host = self.headers.get("Host", "")
+        return f"http://{host}" if _HOST.fullmatch(host) else self.server.base_url
+
+
+def _request_id() -> str:
+    return secrets.token_urlsafe(20)[:27]
