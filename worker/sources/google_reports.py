@@ -86,12 +86,15 @@ def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Cre
         else:  # pragma: no cover - the worker always passes a loader
             raise PermanentError(f"credentials {kind}: no secret loader", reason="bad_credentials")
         info = json.loads(text)
-        creds = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
+        creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            info, scopes=[SCOPE]
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         # never echo the content: only where it came from and what kind of problem
         raise PermanentError(f"credentials {kind}:{ref} are not a usable service-account JSON "
                              f"({type(exc).__name__})", reason="bad_credentials") from None
-    return creds.with_subject(settings.subject) if settings.subject else creds
+    delegated: Credentials = creds.with_subject(settings.subject) if settings.subject else creds
+    return delegated
 
 
 def create(settings: SourceSettings, secrets: Any) -> GoogleReportsSource:
