@@ -76,7 +76,7 @@ def write_config(path: Path, body: str) -> Path:
 def config_text(aws_url: str, api_url: str, sink: str, name: str, **over: Any) -> str:
     source = {"id": "gws-login", "application": "login", "start": "2026-11-01T00:00:00Z",
               "window": "1h", "settle": "1m", "page_size": 100, "late_horizon": "1m",
-              "credentials": "anonymous"}
+              "credentials": "anonymous", "kind": "google_reports"}
     source.update(over.pop("source", {}))
     worker = {"task_deadline": "30s", "lease": "10s", "receive_wait": "1s"}
     worker.update(over.pop("worker", {}))
@@ -107,7 +107,6 @@ level = "info"
 format = "json"
 
 [[sources]]
-kind = "google_reports"
 api_endpoint = "{api_url}"
 {toml(source)}
 """

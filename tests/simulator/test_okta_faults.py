@@ -1,6 +1,8 @@
 """Injected faults of the Okta simulator: what reaches the wire and what ``requests``
 makes of it."""
 
+# ruff: noqa: PLR2004 - status codes and counts read best as literals in tests
+
 from __future__ import annotations
 
 import http.client

@@ -4,6 +4,8 @@ Each test module makes its own fixture from ``okta_sims``; conftest.py belongs t
 Reports simulator tests.
 """
 
+# ruff: noqa: PLR2004 - status codes and counts read best as literals in tests
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -17,7 +19,7 @@ from simulator_helpers import FakeClock
 from shared.simulator import OktaSimulator, OktaSimulatorSettings, parse_rfc3339
 
 LOGS = "/api/v1/logs"
-TOKEN = "test-token"
+TOKEN = "test-token"  # noqa: S105 - the simulator's default
 AUTH = {"Authorization": f"SSWS {TOKEN}"}
 Item = dict[str, Any]
 MakeOkta = Callable[..., OktaSimulator]

@@ -1,5 +1,7 @@
 """The Okta simulator's pieces without HTTP: store paging, cursors, filters, settings."""
 
+# ruff: noqa: PLR2004 - status codes and counts read best as literals in tests
+
 from __future__ import annotations
 
 import json
@@ -257,6 +259,6 @@ def test_settings_defaults_and_frozen() -> None:
     assert value.start == datetime(2026, 11, 1, tzinfo=UTC)
     assert value.timeline_end == datetime(2026, 11, 3, tzinfo=UTC)
     assert value.fault_kinds == ("429", "500", "503", "truncated", "not_json", "reset")
-    assert value.token == "test-token" and value.cursor_ttl is None
+    assert value.token == "test-token" and value.cursor_ttl is None  # noqa: S105
     with pytest.raises(ValidationError):
         value.seed = 2  # type: ignore[misc, unused-ignore]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
@@ -62,13 +63,22 @@ def _error_code(response: requests.Response) -> tuple[str, str]:
         return "", ""
 
 
+def _server_time(response: requests.Response, fallback: float) -> float:
+    """The response's ``Date`` (so a skewed local clock does not shorten the wait)."""
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
 def classify(response: requests.Response, had_cursor: bool, now: float) -> Exception:
     status = response.status_code
     code, summary = _error_code(response)
     detail = f"HTTP {status} {code}: {summary or response.reason}".strip()
-    if status == 429:
+    if status == 429:  # no Retry-After: wait until X-Rate-Limit-Reset, by Okta's own clock
         reset = response.headers.get("X-Rate-Limit-Reset")
-        delay = max(0.0, float(reset) - now) + 0.1 if reset and reset.isdigit() else None
+        server_now = _server_time(response, now)
+        delay = max(0.0, float(reset) - server_now) + 0.1 if reset and reset.isdigit() else None
         return RateLimited(f"rate limited: {detail}", delay=delay)
     if status >= 500 or status == 408:
         return RetryableError(f"server error: {detail}")

@@ -7,7 +7,7 @@
     ...                 # "Authorization: SSWS test-token"
     sim.stop()
 
-Semantics (see ``docs`` in the package's modules for details):
+Semantics (README.md in this package has the full client contract):
 
 * ``since`` is inclusive, ``until`` is EXCLUSIVE, both on ``published`` (ISO 8601 with
   ``Z`` or an offset, any fractional precision); ``limit`` 1..1000 (default 100);
