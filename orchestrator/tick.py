@@ -1,6 +1,7 @@
 """One scheduling tick: record new windows (moving the watermark in the same
-transaction), enqueue them, and re-enqueue windows that were recorded but never
-enqueued because an orchestrator crashed in between."""
+transaction), enqueue recorded windows from the enqueued mark on (so windows an
+orchestrator recorded but died before enqueueing are enqueued by the next tick),
+schedule due final passes, rescue stalled windows and log the completeness ledger."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from shared import metrics
 from shared.aws.state_store import MAX_TRANSACTION_ITEMS, DynamoStateStore
 from shared.aws.task_queue import QueueCounts, SqsTaskQueue
-from shared import metrics
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger

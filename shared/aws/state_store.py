@@ -43,13 +43,7 @@ class DynamoStateStore:
         """
         if len(windows) >= MAX_TRANSACTION_ITEMS:
             raise ValueError(f"at most {MAX_TRANSACTION_ITEMS - 1} windows per transaction")
-        meta_put: dict[str, Any] = {"TableName": self._table, "Item": codec.encode_meta(new_meta)}
-        if expected is None:
-            meta_put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            meta_put["ConditionExpression"] = "version = :v"
-            meta_put["ExpressionAttributeValues"] = {":v": codec.n(expected.version)}
-        items: list[dict[str, Any]] = [{"Put": meta_put}]
+        items: list[dict[str, Any]] = [self._meta_write(expected, new_meta)]
         for window in windows:
             put = {
                 "TableName": self._table,
@@ -65,6 +59,22 @@ class DynamoStateStore:
             raise AwsError(f"DynamoDB transaction failed: {exc}") from exc
         except BotoCoreError as exc:
             raise AwsError(f"DynamoDB transaction failed: {exc}") from exc
+
+    def _meta_write(self, expected: SourceMeta | None, new_meta: SourceMeta) -> dict[str, Any]:
+        """Create the source's meta item, or move its watermark (never its enqueued mark,
+        which only ``advance_enqueued`` moves) if it is still at the version we read."""
+        if expected is None:
+            return {"Put": {"TableName": self._table, "Item": codec.encode_meta(new_meta),
+                            "ConditionExpression": "attribute_not_exists(pk)"}}
+        item = codec.encode_meta(new_meta)
+        return {"Update": {
+            "TableName": self._table,
+            "Key": codec.meta_key_attrs(new_meta.source),
+            "UpdateExpression": "SET watermark = :w, version = :nv, recorded_at = :r",
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":w": item["watermark"], ":nv": item["version"],
+                                          ":r": item["recorded_at"], ":v": codec.n(expected.version)},
+        }}
 
     def advance_enqueued(self, source: str, expected: str, until: str) -> bool:
         """Move ``enqueued_until`` from ``expected`` to ``until``; False if it was elsewhere
