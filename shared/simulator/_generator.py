@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -112,14 +113,20 @@ def _draw_times(
 def _draw_uniques(rng: random.Random, count: int) -> list[int]:
     """Distinct signed int64 values."""
     offset, bits = 1 << 63, rng.getrandbits
-    values = [bits(64) - offset for _ in range(count)]
+    return draw_distinct(count, lambda: bits(64) - offset)
+
+
+def draw_distinct(count: int, draw: Callable[[], int]) -> list[int]:
+    """``count`` distinct values of ``draw()``: drawn all at once, then any repeat redrawn
+    (in order) until it is new."""
+    values = [draw() for _ in range(count)]
     if len(set(values)) == count:
         return values
     seen: set[int] = set()
     for index, drawn in enumerate(values):
         value = drawn
         while value in seen:
-            value = bits(64) - offset
+            value = draw()
         seen.add(value)
         values[index] = value
     return values

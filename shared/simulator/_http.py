@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -129,6 +130,35 @@ class WireHandler(BaseHTTPRequestHandler):
         if cut is not None:
             self.close_connection = True
 
+    def _query(self) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
+        """Path, query pairs as sent, and the query as a dict (first value of a name wins)."""
+        parts = urlsplit(self.path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        params: dict[str, str] = {}
+        for name, value in pairs:
+            params.setdefault(name, value)
+        return parts.path, pairs, params
+
+    def _test_hook(self, path: str, truth: Callable[[], list[bytes]], stats: StatsRecorder) -> bool:
+        """Answer ``GET /_sim/truth`` and ``GET /_sim/stats``; ``False`` for other paths."""
+        if path == "/_sim/truth":
+            self._send(200, b'{"items":[' + b",".join(truth()) + b"]}")
+        elif path == "/_sim/stats":
+            self._send(200, json.dumps(stats.snapshot()).encode())
+        else:
+            return False
+        return True
+
+    @staticmethod
+    def _draw_fault(latency: float, faults: FaultInjector, stats: StatsRecorder) -> str | None:
+        """Wait out ``page_latency``, then draw this request's fault (counted if any)."""
+        if latency > 0:
+            time.sleep(latency)
+        fault = faults.draw()
+        if fault is not None:
+            stats.fault(fault)
+        return fault
+
     def _reset(self) -> None:
         """Drop the connection with a TCP RST and no response at all."""
         self.close_connection = True
@@ -141,20 +171,15 @@ class SimulatorHandler(WireHandler):
     server: SimulatorHTTPServer
 
     def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        params: dict[str, str] = {}
-        for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            params.setdefault(name, value)
-        route = _list_route(parts.path)
+        path, _, params = self._query()
+        core = self.server.core
+        route = _list_route(path)
         if route is not None:
             self._activities_list(route[0], route[1], params)
-        elif parts.path == "/_sim/truth":
-            blobs = self.server.core.store.truth_blobs(params.get("applicationName"))
-            self._send(200, b'{"items":[' + b",".join(blobs) + b"]}")
-        elif parts.path == "/_sim/stats":
-            self._send(200, json.dumps(self.server.core.stats.snapshot()).encode())
-        else:
-            self._send_error(not_found(parts.path))
+        elif not self._test_hook(
+            path, lambda: core.store.truth_blobs(params.get("applicationName")), core.stats
+        ):
+            self._send_error(not_found(path))
 
     def _not_allowed(self) -> None:
         self._send_error(ApiError(405, "Method Not Allowed", "httpMethodNotAllowed"))
@@ -164,11 +189,8 @@ class SimulatorHandler(WireHandler):
     def _activities_list(self, user_key: str, application: str, params: dict[str, str]) -> None:
         core = self.server.core
         core.stats.request()
-        if core.settings.page_latency > 0:
-            time.sleep(core.settings.page_latency)
-        fault = core.faults.draw()
+        fault = self._draw_fault(core.settings.page_latency, core.faults, core.stats)
         if fault is not None:
-            core.stats.fault(fault)
             self._act_out(fault, user_key, application, params)
             return
         try:

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from shared.simulator._apps import APPLICATION_NAMES
 from shared.simulator._errors import forbidden, invalid
-from shared.simulator._timefmt import ms_ceil, ms_floor, parse_rfc3339
+from shared.simulator._timefmt import ms_ceil, ms_floor, parse_bound
 from shared.simulator._tokens import query_fingerprint
 
 # System parameters every Google API accepts; they do not change the result set.
@@ -86,15 +86,13 @@ def _max_results(raw: str | None) -> int:
 
 
 def _instant(name: str, raw: str | None) -> Fraction | None:
-    if raw is None:
-        return None
-    try:
-        return parse_rfc3339(raw)
-    except ValueError:
-        raise invalid(
+    return parse_bound(
+        raw,
+        lambda: invalid(
             f"Invalid value '{raw}' for {name}. Values must match the following regular "
             f"expression: '{_TIME_PATTERN}'"
-        ) from None
+        ),
+    )
 
 
 def _upper_ms(end: Fraction, inclusive: bool) -> int:

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from shared.simulator._request import ListQuery, parse_list_query
+from shared.simulator._servicebase import ListService
 from shared.simulator._settings import SimulatorSettings
-from shared.simulator._stats import StatsRecorder
 from shared.simulator._store import EventStore, Page, RangeQuery
 from shared.simulator._tokens import Cursor, decode_token, encode_token
 
 _KIND = b'{"kind":"admin#reports#activities","etag":'
 
 
-class ActivitiesService:
-    def __init__(
-        self,
-        settings: SimulatorSettings,
-        store: EventStore,
-        stats: StatsRecorder,
-        clock: Callable[[], float],
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._stats = stats
-        self._clock = clock
-
+class ActivitiesService(ListService[SimulatorSettings, EventStore]):
     def list_page(
         self, user_key: str, application: str, params: Mapping[str, str], *, record: bool = True
     ) -> bytes:

@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from shared.simulator._apps import APPLICATION_NAMES
+from shared.simulator._basesettings import BaseSimulatorSettings
 
 FAULT_KINDS: tuple[str, ...] = ("429", "403_rate", "500", "503", "truncated", "not_json", "reset")
-DEFAULT_START = datetime(2026, 11, 1, tzinfo=UTC)
-DEFAULT_SPAN = timedelta(days=2)
 
 
-class SimulatorSettings(BaseModel):
-    """What the simulator generates and how badly it behaves. Fully deterministic by seed."""
+class SimulatorSettings(BaseSimulatorSettings):
+    """What the simulator generates and how badly it behaves. Fully deterministic by seed.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    The shared timeline, visibility (late arrival) and fault knobs are in
+    ``BaseSimulatorSettings``.
+    """
 
-    seed: int = 1
-    events: int = Field(default=10_000, ge=0)
-    start: datetime = DEFAULT_START
-    end: datetime | None = None
+    known_fault_kinds: ClassVar[tuple[str, ...]] = FAULT_KINDS
+
     applications: tuple[str, ...] = ("login",)
     customer_id: str = "C03az79cb"
-    page_latency: float = Field(default=0.0, ge=0.0)
     inclusive_end: bool = True
-    shared_timestamp_fraction: float = Field(default=0.05, ge=0.0, le=1.0)
-    edge_fraction: float = Field(default=0.02, ge=0.0, le=1.0)
-    fault_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     retry_after: float = Field(default=1.0, ge=0.0)
     token_ttl: float | None = Field(default=None, gt=0.0)
-    late_fraction: float = Field(default=0.0, ge=0.0, le=1.0)
-    late_min: float = Field(default=0.0, ge=0.0)
-    late_max: float = Field(default=0.0, ge=0.0)
-    normal_lag_max: float = Field(default=1.0, ge=0.0)
-
-    @field_validator("start", "end")
-    @classmethod
-    def _aware_utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("must be timezone-aware (add Z or an offset)")
-        return value.astimezone(UTC)
 
     @field_validator("applications")
     @classmethod
@@ -55,26 +37,3 @@ class SimulatorSettings(BaseModel):
         if not value or len(set(value)) != len(value):
             raise ValueError("applications must be non-empty and without duplicates")
         return value
-
-    @field_validator("fault_kinds")
-    @classmethod
-    def _known_faults(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [kind for kind in value if kind not in FAULT_KINDS]
-        if unknown:
-            raise ValueError(f"unknown fault kind(s) {unknown}; choose from {list(FAULT_KINDS)}")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SimulatorSettings:
-        if self.timeline_end <= self.start:
-            raise ValueError("end must be after start")
-        if self.late_min > self.late_max:
-            raise ValueError("late_min must not exceed late_max")
-        if self.fault_rate > 0 and not self.fault_kinds:
-            raise ValueError("fault_rate > 0 needs at least one fault kind")
-        return self
-
-    @property
-    def timeline_end(self) -> datetime:
-        """``end``, or ``start`` plus two days when not set."""
-        return self.end if self.end is not None else self.start + DEFAULT_SPAN

@@ -6,8 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
+from shared.simulator._basesettings import BaseSimulatorSettings
 from shared.simulator._faults import FaultInjector
 from shared.simulator._generator import build_store
 from shared.simulator._http import SimulatorCore, SimulatorHTTPServer, WireServer
@@ -15,19 +16,28 @@ from shared.simulator._service import ActivitiesService
 from shared.simulator._settings import SimulatorSettings
 from shared.simulator._stats import StatsRecorder
 
+SettingsT = TypeVar("SettingsT", bound=BaseSimulatorSettings)
 
-class ServedSimulator:
-    """Start/serve/stop plumbing shared by the simulators.
+
+class ServedSimulator(Generic[SettingsT]):
+    """Settings, clock and the start/serve/stop plumbing shared by the simulators.
 
     A subclass implements ``_make_server`` (bind a ``WireServer`` subclass to its state)
-    and calls ``super().__init__()``.
+    and calls ``super().__init__(settings, clock)``.
     """
 
     _thread_name = "simulator"
 
-    def __init__(self) -> None:
+    def __init__(self, settings: SettingsT, clock: Callable[[], float]) -> None:
+        self.settings = settings
+        self._clock = clock
         self._server: WireServer | None = None
         self._thread: threading.Thread | None = None
+
+    def _new_fault_injector(self) -> FaultInjector:
+        """The seeded fault draws of ``settings`` (one injector per simulator)."""
+        settings = self.settings
+        return FaultInjector(settings.seed, settings.fault_rate, settings.fault_kinds)
 
     def _make_server(self, host: str, port: int) -> WireServer:
         raise NotImplementedError
@@ -90,7 +100,7 @@ class ServedSimulator:
         self.stop()
 
 
-class ReportsSimulator(ServedSimulator):
+class ReportsSimulator(ServedSimulator[SimulatorSettings]):
     """A local ``admin.reports_v1`` ``activities.list`` endpoint over real HTTP.
 
     Events are generated in the constructor (deterministic by ``settings.seed``); ``clock``
@@ -100,16 +110,14 @@ class ReportsSimulator(ServedSimulator):
     _thread_name = "reports-simulator"
 
     def __init__(self, settings: SimulatorSettings, clock: Callable[[], float] = time.time) -> None:
-        super().__init__()
-        self.settings = settings
-        self._clock = clock
+        super().__init__(settings, clock)
         store = build_store(settings)
         stats = StatsRecorder(settings.fault_kinds)
         self._core = SimulatorCore(
             settings=settings,
             store=store,
             service=ActivitiesService(settings, store, stats, clock),
-            faults=FaultInjector(settings.seed, settings.fault_rate, settings.fault_kinds),
+            faults=self._new_fault_injector(),
             stats=stats,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
@@ -48,6 +49,17 @@ def parse_rfc3339(text: str) -> Fraction:
         sign = -1 if match.group(9) == "-" else 1
         offset = sign * (int(match.group(10)) * 3600 + int(match.group(11)) * 60)
     return Fraction(whole - offset) + fraction
+
+
+def parse_bound(raw: str | None, error: Callable[[], Exception]) -> Fraction | None:
+    """A query bound: ``None`` if not sent, else ``parse_rfc3339(raw)``; raises ``error()``
+    (the API's own 400) if ``raw`` is not RFC 3339."""
+    if raw is None:
+        return None
+    try:
+        return parse_rfc3339(raw)
+    except ValueError:
+        raise error() from None
 
 
 def ms_floor(seconds: Fraction) -> int:

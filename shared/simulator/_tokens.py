@@ -12,8 +12,9 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from shared.simulator._errors import ApiError, invalid_page_token
 
@@ -34,39 +35,78 @@ def query_fingerprint(fields: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
+def pack_payload(payload: Mapping[str, Any]) -> str:
+    """Urlsafe base64 (no padding) of compact JSON: the wire form of every cursor."""
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unpack_payload(token: str, version: int, what: str) -> dict[str, Any]:
+    """The JSON object of ``pack_payload``; ``ValueError`` (or ``binascii.Error``) if the
+    token is not one or not of ``version``."""
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    payload = json.loads(raw)
+    if not isinstance(payload, dict) or payload.get("v") != version:
+        raise ValueError(f"unknown {what} version")
+    return payload
+
+
+class Issued(Protocol):
+    """What every cursor records about where and when it was issued."""
+
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def issued_at(self) -> float: ...
+
+
+IssuedT = TypeVar("IssuedT", bound=Issued)
+
+
+def check_issue(
+    cursor: IssuedT,
+    expected: tuple[str, float, float | None],
+    foreign: Callable[[], Exception],
+    expired: Callable[[float], Exception],
+) -> IssuedT:
+    """``cursor`` if it was issued for ``fingerprint`` at most ``ttl`` before ``now``
+    (``expected``); else raise ``foreign()`` (another query) or ``expired(ttl)``."""
+    fingerprint, now, ttl = expected
+    if cursor.fingerprint != fingerprint:
+        raise foreign()
+    if ttl is not None and now - cursor.issued_at > ttl:
+        raise expired(ttl)
+    return cursor
+
+
 def encode_token(cursor: Cursor) -> str:
-    payload = {
+    return pack_payload({
         "v": _VERSION,
         "q": cursor.fingerprint,
         "t": cursor.time_ms,
         "u": str(cursor.unique_qualifier),
         "iat": round(cursor.issued_at, 3),
-    }
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    })  # fmt: skip
 
 
 def decode_token(token: str, fingerprint: str, now: float, ttl: float | None) -> Cursor:
     """The cursor in ``token``; ``ApiError`` 400 if garbage, foreign or expired."""
-    cursor = _parse(token)
-    if cursor.fingerprint != fingerprint:
-        raise invalid_page_token(
+    return check_issue(
+        _parse(token),
+        (fingerprint, now, ttl),
+        lambda: invalid_page_token(
             "The page token was issued for a different query; resume with the identical "
             "userKey, applicationName, startTime, endTime, maxResults and filters."
-        )
-    if ttl is not None and now - cursor.issued_at > ttl:
-        raise invalid_page_token(
+        ),
+        lambda ttl: invalid_page_token(
             f"The page token has expired (older than {ttl:g} seconds); restart the query."
-        )
-    return cursor
+        ),
+    )
 
 
 def _parse(token: str) -> Cursor:
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(raw)
-        if not isinstance(payload, dict) or payload.get("v") != _VERSION:
-            raise ValueError("unknown token version")
+        payload = unpack_payload(token, _VERSION, "token")
         return Cursor(
             fingerprint=str(payload["q"]),
             time_ms=int(payload["t"]),

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from simulator_helpers import FakeClock, MakeSim
+from simulator_helpers import MakeSim, started_sims
 
 from shared.simulator import ReportsSimulator, SimulatorSettings
 
@@ -14,15 +14,8 @@ from shared.simulator import ReportsSimulator, SimulatorSettings
 @pytest.fixture
 def make_sim() -> Iterator[MakeSim]:
     """``make_sim(clock=None, **settings)``: a started simulator, stopped after the test."""
-    started: list[ReportsSimulator] = []
 
-    def make(clock: Callable[[], float] | None = None, **overrides: Any) -> ReportsSimulator:
-        settings = SimulatorSettings(**{"events": 2000, **overrides})
-        sim = ReportsSimulator(settings, clock=clock or FakeClock())
-        sim.start()
-        started.append(sim)
-        return sim
+    def build(clock: Callable[[], float], overrides: dict[str, Any]) -> ReportsSimulator:
+        return ReportsSimulator(SimulatorSettings(**{"events": 2000, **overrides}), clock=clock)
 
-    yield make
-    for sim in started:
-        sim.stop()
+    yield from started_sims(build)

@@ -1,16 +1,19 @@
-"""Helpers for the Reports API simulator tests: a fake clock and API clients."""
+"""Helpers for the simulator tests: a fake clock, started simulators, API clients, and
+checks both simulators must pass."""
 
 from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
+import pytest
 from google.auth.credentials import AnonymousCredentials
 from googleapiclient.discovery import build
+from pydantic import ValidationError
 
 from shared.simulator import ReportsSimulator
 
@@ -32,6 +35,98 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class Startable(Protocol):
+    @property
+    def url(self) -> str: ...
+    def start(self) -> str: ...
+    def stop(self) -> None: ...
+    def stats(self) -> dict[str, Any]: ...
+
+
+SimT = TypeVar("SimT", bound=Startable)
+
+
+def started_sims(
+    build_sim: Callable[[Callable[[], float], dict[str, Any]], SimT],
+) -> Iterator[Callable[..., SimT]]:
+    """Generator behind a ``make(clock=None, **settings)`` fixture: simulators built by
+    ``build_sim(clock, overrides)`` (a ``FakeClock`` unless told), started, and stopped
+    after the test."""
+    started: list[SimT] = []
+
+    def make(clock: Callable[[], float] | None = None, **overrides: Any) -> SimT:
+        sim = build_sim(clock or FakeClock(), overrides)
+        sim.start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()
+
+
+def connect(url: str) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
+
+
+def only(kind: str, **settings: Any) -> dict[str, Any]:
+    """Settings that fault every request with ``kind``."""
+    return {"fault_rate": 1.0, "fault_kinds": (kind,), **settings}
+
+
+def fault_counts(
+    sim: Startable, path: str, headers: dict[str, str] | None = None
+) -> dict[str, int]:
+    """The fault counters after 40 GETs of ``path`` on one connection."""
+    conn = connect(sim.url)
+    for _ in range(40):
+        conn.request("GET", path, headers=headers or {})
+        conn.getresponse().read()
+    conn.close()
+    return dict(sim.stats()["faults"])
+
+
+def assert_faults_deterministic_by_seed(faults: Callable[[int], dict[str, int]]) -> None:
+    """``faults(seed)`` (``fault_counts`` at fault_rate 0.5) repeats per seed, varies by it."""
+    assert faults(3) == faults(3)
+    assert faults(3) != faults(4)
+    assert 5 < sum(faults(3).values()) < 35  # noqa: PLR2004
+
+
+def walk_pages(fetch: Callable[[Any], Any], limit: int) -> list[bytes]:
+    """Every blob of a store query, page by page: ``fetch(after)`` returns the page after
+    position ``after`` (``None`` first). Pages hold ``limit`` items, except the last."""
+    blobs: list[bytes] = []
+    after = None
+    while True:
+        page = fetch(after)
+        blobs += page.blobs
+        assert len(page.blobs) <= limit
+        if not page.more:
+            return blobs
+        assert len(page.blobs) == limit
+        after = page.last
+
+
+# Settings every simulator rejects (each test adds its own).
+BAD_COMMON_SETTINGS: list[dict[str, Any]] = [
+    {"start": datetime(2026, 11, 1)},
+    {"end": datetime(2026, 10, 1, tzinfo=UTC)},
+    {"fault_rate": 1.5},
+    {"late_min": 10.0, "late_max": 5.0},
+    {"unknown": 1},
+]
+
+
+def assert_defaults_and_frozen(value: Any) -> None:
+    """``value`` was made with ``start="2026-11-01T02:00:00+02:00"`` and nothing else."""
+    assert value.start == datetime(2026, 11, 1, tzinfo=UTC)
+    assert value.timeline_end == datetime(2026, 11, 3, tzinfo=UTC)
+    assert value.timeline_end - value.start == timedelta(days=2)
+    with pytest.raises(ValidationError):
+        value.seed = 2
 
 
 def reports_service(url: str) -> Any:

@@ -11,11 +11,16 @@ import socket
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
-from simulator_helpers import FakeClock
+from simulator_helpers import (
+    FakeClock,
+    assert_faults_deterministic_by_seed,
+    connect,
+    fault_counts,
+    only,
+)
 from test_okta_helpers import AUTH, LOGS, MakeOkta, error_of, get, okta_sims
 
 QUERY = {"since": "2026-11-01T00:00:00Z", "until": "2026-11-03T00:00:00Z", "limit": 5}
@@ -25,14 +30,6 @@ PATH = LOGS + "?since=2026-11-01T00%3A00%3A00Z&until=2026-11-03T00%3A00%3A00Z&li
 @pytest.fixture
 def make_okta() -> Iterator[MakeOkta]:
     yield from okta_sims()
-
-
-def only(kind: str, **settings: Any) -> dict[str, Any]:
-    return {"fault_rate": 1.0, "fault_kinds": (kind,), **settings}
-
-
-def connect(url: str) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
 
 
 def test_429_has_no_retry_after_and_resets_a_second_later(make_okta: MakeOkta) -> None:
@@ -132,16 +129,9 @@ def test_faults_do_not_change_state(make_okta: MakeOkta) -> None:
 def test_fault_sequence_is_deterministic_by_seed(make_okta: MakeOkta) -> None:
     def faults(seed: int) -> dict[str, int]:
         sim = make_okta(seed=seed, events=50, fault_rate=0.5, fault_kinds=("429", "500", "503"))
-        conn = connect(sim.url)
-        for _ in range(40):
-            conn.request("GET", PATH, headers=AUTH)
-            conn.getresponse().read()
-        conn.close()
-        return dict(sim.stats()["faults"])
+        return fault_counts(sim, PATH, AUTH)
 
-    assert faults(3) == faults(3)
-    assert faults(3) != faults(4)
-    assert 5 < sum(faults(3).values()) < 35
+    assert_faults_deterministic_by_seed(faults)
 
 
 def test_page_latency_delays_answers(make_okta: MakeOkta) -> None:

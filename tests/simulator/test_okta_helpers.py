@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from simulator_helpers import FakeClock
+from simulator_helpers import started_sims
 
 from shared.simulator import OktaSimulator, OktaSimulatorSettings, parse_rfc3339
 
@@ -28,18 +28,11 @@ MakeOkta = Callable[..., OktaSimulator]
 def okta_sims() -> Iterator[MakeOkta]:
     """Generator behind a ``make_okta(clock=None, **settings)`` fixture: started
     simulators (500 events unless told otherwise), stopped after the test."""
-    started: list[OktaSimulator] = []
 
-    def make(clock: Callable[[], float] | None = None, **overrides: Any) -> OktaSimulator:
-        settings = OktaSimulatorSettings(**{"events": 500, **overrides})
-        sim = OktaSimulator(settings, clock=clock or FakeClock())
-        sim.start()
-        started.append(sim)
-        return sim
+    def build(clock: Callable[[], float], overrides: dict[str, Any]) -> OktaSimulator:
+        return OktaSimulator(OktaSimulatorSettings(**{"events": 500, **overrides}), clock=clock)
 
-    yield make
-    for sim in started:
-        sim.stop()
+    yield from started_sims(build)
 
 
 def session() -> requests.Session:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from simulator_helpers import BAD_COMMON_SETTINGS, assert_defaults_and_frozen, walk_pages
 
 from shared.simulator import OktaSimulatorSettings, parse_rfc3339
 from shared.simulator.okta._cursor import BOUNDED, POLLING, Cursor, decode_cursor, encode_cursor
@@ -44,16 +45,12 @@ ms_in_timeline = st.integers(min_value=START_MS - 1000, max_value=START_MS + 601
 def bounded_walk(
     store: OktaStore, lo: int, hi: int, limit: int, now: float, *, descending: bool
 ) -> list[bytes]:
-    blobs: list[bytes] = []
-    after = None
-    while True:
-        page = store.bounded_page(lo, hi, after, descending=descending, limit=limit, now=now)
-        blobs += page.blobs
-        assert len(page.blobs) <= limit
-        if not page.more:
-            return blobs
-        assert len(page.blobs) == limit
-        after = page.last
+    return walk_pages(
+        lambda after: store.bounded_page(
+            lo, hi, after, descending=descending, limit=limit, now=now
+        ),
+        limit,
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -239,14 +236,10 @@ def test_query_defaults() -> None:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"start": datetime(2026, 11, 1)},
-        {"end": datetime(2026, 10, 1, tzinfo=UTC)},
+        *BAD_COMMON_SETTINGS,
         {"fault_kinds": ("403_rate",)},
-        {"fault_rate": 1.5},
-        {"late_min": 10.0, "late_max": 5.0},
         {"token": ""},
         {"cursor_ttl": 0},
-        {"unknown": 1},
     ],
 )
 def test_settings_reject_nonsense(overrides: dict[str, Any]) -> None:
@@ -256,9 +249,6 @@ def test_settings_reject_nonsense(overrides: dict[str, Any]) -> None:
 
 def test_settings_defaults_and_frozen() -> None:
     value = OktaSimulatorSettings(start="2026-11-01T02:00:00+02:00")  # type: ignore[arg-type]
-    assert value.start == datetime(2026, 11, 1, tzinfo=UTC)
-    assert value.timeline_end == datetime(2026, 11, 3, tzinfo=UTC)
     assert value.fault_kinds == ("429", "500", "503", "truncated", "not_json", "reset")
     assert value.token == "test-token" and value.cursor_ttl is None  # noqa: S105
-    with pytest.raises(ValidationError):
-        value.seed = 2  # type: ignore[misc, unused-ignore]
+    assert_defaults_and_frozen(value)

@@ -6,17 +6,20 @@ import http.client
 import json
 import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from googleapiclient.errors import HttpError
-from simulator_helpers import LIST_PATH, MakeSim, reports_service
+from simulator_helpers import (
+    LIST_PATH,
+    MakeSim,
+    assert_faults_deterministic_by_seed,
+    connect,
+    fault_counts,
+    only,
+    reports_service,
+)
 
 PATH = LIST_PATH.format(user="all", app="login") + "?maxResults=5"
-
-
-def only(kind: str, **settings: Any) -> dict[str, Any]:
-    return {"fault_rate": 1.0, "fault_kinds": (kind,), **settings}
 
 
 def list_once(url: str) -> Any:
@@ -24,10 +27,6 @@ def list_once(url: str) -> Any:
         reports_service(url).activities().list(userKey="all", applicationName="login", maxResults=5)
     )
     return request.execute()
-
-
-def connect(url: str) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
 
 
 @pytest.mark.parametrize(
@@ -147,16 +146,9 @@ def test_faults_do_not_change_state(make_sim: MakeSim) -> None:
 def test_fault_sequence_is_deterministic_by_seed(make_sim: MakeSim) -> None:
     def faults(seed: int) -> dict[str, int]:
         sim = make_sim(seed=seed, fault_rate=0.5, fault_kinds=("429", "500", "503"))
-        conn = connect(sim.url)
-        for _ in range(40):
-            conn.request("GET", PATH)
-            conn.getresponse().read()
-        conn.close()
-        return dict(sim.stats()["faults"])
+        return fault_counts(sim, PATH)
 
-    assert faults(3) == faults(3)
-    assert faults(3) != faults(4)
-    assert 5 < sum(faults(3).values()) < 35
+    assert_faults_deterministic_by_seed(faults)
 
 
 def test_page_latency_delays_answers(make_sim: MakeSim) -> None:

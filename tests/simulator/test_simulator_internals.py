@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from simulator_helpers import BAD_COMMON_SETTINGS, assert_defaults_and_frozen, walk_pages
 
 from shared.simulator import SimulatorSettings, format_ms, parse_rfc3339
 from shared.simulator._errors import ApiError
@@ -115,16 +116,9 @@ ms_in_timeline = st.integers(min_value=START_MS - 1000, max_value=START_MS + 601
 def page_through(
     store: EventStore, lo: int | None, hi: int | None, limit: int, now: float
 ) -> list[bytes]:
-    blobs: list[bytes] = []
-    after = None
-    while True:
-        page = store.page("login", RangeQuery(lo, hi, after, "all", limit), now)
-        blobs += page.blobs
-        assert len(page.blobs) <= limit
-        if not page.more:
-            return blobs
-        assert len(page.blobs) == limit
-        after = page.last
+    return walk_pages(
+        lambda after: store.page("login", RangeQuery(lo, hi, after, "all", limit), now), limit
+    )
 
 
 @settings(max_examples=120, deadline=None)
@@ -163,14 +157,10 @@ def test_event_visible_exactly_from_visible_at() -> None:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"start": datetime(2026, 11, 1)},
-        {"end": datetime(2026, 10, 1, tzinfo=UTC)},
+        *BAD_COMMON_SETTINGS,
         {"applications": ("login", "bogus")},
         {"applications": ()},
         {"fault_kinds": ("418",)},
-        {"fault_rate": 1.5},
-        {"late_min": 10.0, "late_max": 5.0},
-        {"unknown": 1},
     ],
 )
 def test_settings_reject_nonsense(overrides: dict[str, Any]) -> None:
@@ -180,7 +170,4 @@ def test_settings_reject_nonsense(overrides: dict[str, Any]) -> None:
 
 def test_settings_defaults_and_frozen() -> None:
     value = SimulatorSettings(start="2026-11-01T02:00:00+02:00")  # type: ignore[arg-type]
-    assert value.start == datetime(2026, 11, 1, tzinfo=UTC)
-    assert value.timeline_end - value.start == timedelta(days=2)
-    with pytest.raises(ValidationError):
-        value.seed = 2  # type: ignore[misc, unused-ignore]
+    assert_defaults_and_frozen(value)

@@ -11,11 +11,10 @@ an offset, so a page boundary does not move when late events become visible.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import json
 from dataclasses import dataclass
 
+from shared.simulator._tokens import check_issue, pack_payload, unpack_payload
 from shared.simulator.okta._errors import OktaError, validation
 
 _VERSION = 1
@@ -32,40 +31,35 @@ class Cursor:
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    payload = {
+    return pack_payload({
         "v": _VERSION,
         "q": cursor.fingerprint,
         "m": cursor.mode,
         "t": cursor.time,
         "u": None if cursor.uuid is None else f"{cursor.uuid:032x}",
         "iat": cursor.issued_at,
-    }
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    })  # fmt: skip
 
 
 def decode_cursor(token: str, fingerprint: str, now: float, ttl: float | None) -> Cursor:
     """The cursor in ``token``; ``OktaError`` 400 if garbage, foreign or expired."""
-    cursor = _parse(token)
-    if cursor.fingerprint != fingerprint:
-        raise validation(
+    return check_issue(
+        _parse(token),
+        (fingerprint, now, ttl),
+        lambda: validation(
             "after",
             "The cursor was issued for a different query; resume with the identical since, "
             'until, limit, sortOrder, filter and q (follow the rel="next" link).',
-        )
-    if ttl is not None and now - cursor.issued_at > ttl:
-        raise validation(
+        ),
+        lambda ttl: validation(
             "after", f"The cursor has expired (older than {ttl:g} seconds); restart the query."
-        )
-    return cursor
+        ),
+    )
 
 
 def _parse(token: str) -> Cursor:
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(raw)
-        if not isinstance(payload, dict) or payload.get("v") != _VERSION:
-            raise ValueError("unknown cursor version")
+        payload = unpack_payload(token, _VERSION, "cursor")
         mode = payload["m"]
         time, uuid = payload["t"], payload["u"]
         if mode not in (BOUNDED, POLLING) or (time is None) != (uuid is None):

@@ -16,7 +16,7 @@ from array import array
 from dataclasses import dataclass
 from functools import cache
 
-from shared.simulator._generator import draw_event_times, draw_visibility_lags
+from shared.simulator._generator import draw_distinct, draw_event_times, draw_visibility_lags
 from shared.simulator._timefmt import format_ms
 from shared.simulator.okta import _catalog as cat
 from shared.simulator.okta._settings import OktaSimulatorSettings
@@ -182,17 +182,7 @@ def _draw_uuids(rng: random.Random, count: int) -> list[int]:
     """Distinct version-4 UUIDs as 128-bit integers."""
     mask, set_bits = _UUID_V4
     bits = rng.getrandbits
-    values = [(bits(128) & mask) | set_bits for _ in range(count)]
-    if len(set(values)) == count:
-        return values
-    seen: set[int] = set()
-    for index, drawn in enumerate(values):
-        value = drawn
-        while value in seen:
-            value = (bits(128) & mask) | set_bits
-        seen.add(value)
-        values[index] = value
-    return values
+    return draw_distinct(count, lambda: (bits(128) & mask) | set_bits)
 
 
 def _okta_id(rng: random.Random, prefix: str) -> str:

@@ -3,14 +3,12 @@ acted out on the wire, and the test hooks."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from shared.simulator._faults import TRANSPORT_FAULTS, FaultInjector
 from shared.simulator._http import WireHandler, WireServer
@@ -69,20 +67,12 @@ class OktaHandler(WireHandler):
         return formatdate(moment, usegmt=True)
 
     def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
-        params: dict[str, str] = {}
-        for name, value in pairs:
-            params.setdefault(name, value)
-        if parts.path.rstrip("/") == LOGS_PATH:
+        path, pairs, params = self._query()
+        core = self.server.core
+        if path.rstrip("/") == LOGS_PATH:
             self._logs(params, pairs)
-        elif parts.path == "/_sim/truth":
-            blobs = self.server.core.store.truth_blobs()
-            self._send(200, b'{"items":[' + b",".join(blobs) + b"]}")
-        elif parts.path == "/_sim/stats":
-            self._send(200, json.dumps(self.server.core.stats.snapshot()).encode())
-        else:
-            self._send_error(not_found(parts.path))
+        elif not self._test_hook(path, core.store.truth_blobs, core.stats):
+            self._send_error(not_found(path))
 
     def _not_allowed(self) -> None:
         self._send_error(method_not_allowed())
@@ -93,11 +83,8 @@ class OktaHandler(WireHandler):
         core = self.server.core
         core.stats.request()
         rate = core.rates.take(core.clock())
-        if core.settings.page_latency > 0:
-            time.sleep(core.settings.page_latency)
-        fault = core.faults.draw()
+        fault = self._draw_fault(core.settings.page_latency, core.faults, core.stats)
         if fault is not None:
-            core.stats.fault(fault)
             self._act_out(fault, params, pairs, rate)
             return
         status, body, headers = self._answer(params, pairs, rate, record=True)

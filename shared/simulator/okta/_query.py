@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from shared.simulator._timefmt import ms_ceil, parse_rfc3339
+from shared.simulator._timefmt import ms_ceil, parse_bound
 from shared.simulator._tokens import query_fingerprint
 from shared.simulator.okta._errors import validation
 from shared.simulator.okta._filter import compile_match
@@ -100,9 +100,4 @@ def _limit(raw: str | None) -> int:
 
 
 def _instant(name: str, raw: str | None) -> Fraction | None:
-    if raw is None:
-        return None
-    try:
-        return parse_rfc3339(raw)
-    except ValueError:
-        raise validation(name, *_DATE_DETAILS) from None
+    return parse_bound(raw, lambda: validation(name, *_DATE_DETAILS))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shared.simulator._stats import StatsRecorder
+from shared.simulator._servicebase import ListService
 from shared.simulator.okta._cursor import BOUNDED, POLLING, Cursor, decode_cursor, encode_cursor
 from shared.simulator.okta._errors import validation
 from shared.simulator.okta._query import LogQuery, parse_query
@@ -19,19 +19,7 @@ class LogsPage:
     next_after: str | None  # the ``after`` of the rel="next" link; None on a last page
 
 
-class LogsService:
-    def __init__(
-        self,
-        settings: OktaSimulatorSettings,
-        store: OktaStore,
-        stats: StatsRecorder,
-        clock: Callable[[], float],
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._stats = stats
-        self._clock = clock
-
+class LogsService(ListService[OktaSimulatorSettings, OktaStore]):
     def list_logs(self, params: Mapping[str, str], *, record: bool = True) -> LogsPage:
         """One page; raises ``OktaError`` on a bad request.
 

@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from shared.simulator._faults import FaultInjector
 from shared.simulator._simulator import ServedSimulator
 from shared.simulator._stats import StatsRecorder
 from shared.simulator.okta._generator import build_okta_store
@@ -18,7 +17,7 @@ from shared.simulator.okta._settings import OktaSimulatorSettings
 FIRST_PAGE_KEYS = ("since", "until")
 
 
-class OktaSimulator(ServedSimulator):
+class OktaSimulator(ServedSimulator[OktaSimulatorSettings]):
     """A local Okta System Log API (``GET /api/v1/logs``) over real HTTP.
 
     Events are generated in the constructor (deterministic by ``settings.seed``); ``clock``
@@ -31,16 +30,14 @@ class OktaSimulator(ServedSimulator):
     def __init__(
         self, settings: OktaSimulatorSettings, clock: Callable[[], float] = time.time
     ) -> None:
-        super().__init__()
-        self.settings = settings
-        self._clock = clock
+        super().__init__(settings, clock)
         store = build_okta_store(settings)
         stats = StatsRecorder(settings.fault_kinds, key_names=FIRST_PAGE_KEYS)
         self._core = OktaCore(
             settings=settings,
             store=store,
             service=LogsService(settings, store, stats, clock),
-            faults=FaultInjector(settings.seed, settings.fault_rate, settings.fault_kinds),
+            faults=self._new_fault_injector(),
             stats=stats,
             rates=RateWindow(settings.rate_limit),
             clock=clock,
