@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 import click
 
@@ -54,7 +55,7 @@ def simulate(api: str, token: str, host: str, port: int, events: int, seed: int,
     source's api_endpoint at it."""
     from shared.simulator import OktaSimulator, OktaSimulatorSettings, ReportsSimulator, SimulatorSettings
 
-    common = {"seed": seed, "events": events, "page_latency": page_latency, "fault_rate": fault_rate,
+    common: dict[str, Any] = {"seed": seed, "events": events, "page_latency": page_latency, "fault_rate": fault_rate,
               "late_fraction": late_fraction, "late_min": late_min, "late_max": late_max}
     try:
         begin = parse_instant(start)
