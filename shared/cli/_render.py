@@ -9,16 +9,26 @@ from rich.table import Table
 
 
 def print_status(report: dict[str, Any]) -> None:
+    """One small table per source (readable on an 80-column terminal)."""
     console = Console()
-    table = Table(title="logpull status")
-    for column in ("source", "watermark", "complete until", "lag", "pending", "running", "done", "failed", "events"):
-        table.add_column(column, justify="right" if column in {"lag", "pending", "running", "done", "failed", "events"} else "left")
     for source_id, src in report["sources"].items():
-        windows = src["windows"]
-        table.add_row(source_id, str(src["watermark"]), src["complete_until"], f"{src['lag_seconds']}s",
-                      str(windows["pending"]), str(windows["running"]), str(windows["done"]),
-                      str(windows["failed"]), f"{src['events']:,}")
-    console.print(table)
+        table = Table(title=f"source {source_id}", show_header=False)
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        windows, finals = src["windows"], src.get("final_passes", {})
+        table.add_row("watermark", str(src["watermark"]))
+        table.add_row("complete until (lag)", f"{src['complete_until']} ({src['lag_seconds']}s)")
+        table.add_row("final until (lag)", f"{src.get('final_until', '-')} ({src.get('final_lag_seconds', '-')}s)")
+        table.add_row("windows pending/running/done/failed",
+                      "/".join(str(windows[k]) for k in ("pending", "running", "done", "failed")))
+        if finals:
+            table.add_row("final passes pending/running/done/failed",
+                          "/".join(str(finals[k]) for k in ("pending", "running", "done", "failed")))
+        table.add_row("events (found late)", f"{src['events']:,} ({src.get('late_events', 0):,})")
+        console.print(table)
+        for failed in src.get("failed", []):
+            console.print(f"  failed: [{failed['window_start']}, {failed['window_end']}) pass {failed['pass']}: "
+                          f"{failed['error']}")
     queue = report["queue"]
     console.print(f"queue: {queue['visible']} visible, {queue['in_flight']} in flight, "
                   f"{queue['delayed']} delayed; DLQ: {queue['dlq']}")

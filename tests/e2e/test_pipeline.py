@@ -45,6 +45,8 @@ def test_two_days_four_workers_exactly_once_with_continuations(make_stack: Calla
     counts = stack.queue.counts()
     assert (counts.visible, counts.in_flight, counts.dlq) == (0, 0, 0)
 
+    table = run_cli("status", "-c", str(stack.config_path))
+    assert table.returncode == 0 and "complete until" in table.stdout, table.stderr[-2000:]
     status = run_cli("status", "-c", str(stack.config_path), "--json")
     report = json.loads(status.stdout)
     source = report["sources"]["gws-login"]
