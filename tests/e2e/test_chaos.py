@@ -19,6 +19,7 @@ import pytest
 
 from shared.aws.dead_letters import DeadLetters
 from shared.verify import compare
+from tests_e2e_helpers import run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -91,5 +92,7 @@ def test_chaos(make_stack: Callable[..., Any], api: Any, tmp_path: Path) -> None
 
     dead = DeadLetters(stack.queue, stack.store).peek()
     assert [e["reason"].split(":")[0] for e in dead] == ["malformed_message"], dead
+    listed = run_cli("dlq", "list", "-c", str(stack.config_path), "--json")
+    assert listed.returncode == 0 and '"reason": "malformed_message' in listed.stdout, listed.stderr[-2000:]
     stats = sim.stats()
     assert sum(stats["faults"].values()) > 0, "no fault was injected: the test would prove nothing"
