@@ -78,7 +78,9 @@ class Pager:
             while self.record.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # never leave a fetch running: the next task reuses this source's HTTP client,
+            # which is not thread-safe (a prefetch only starts when it fits the deadline)
+            pool.shutdown(wait=True, cancel_futures=True)
         return self.record
 
     def step(self, ahead: Future[Page] | None = None, pool: ThreadPoolExecutor | None = None) -> Future[Page] | None:
