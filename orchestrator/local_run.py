@@ -102,12 +102,11 @@ class LocalRun:
             targets[s.id] = max(s.start, align_down(limit, s.start, s.window))
         return targets
 
-    def progress(self, targets: dict[str, datetime],
-                 listed: dict[str, list[WindowRecord]] | None = None) -> Progress:
+    def progress(self, targets: dict[str, datetime], listed: dict[str, list[WindowRecord]]) -> Progress:
         """First passes up to the target, and final passes due when the run began."""
         progress = Progress()
         for source in self.settings.sources:
-            windows = listed[source.id] if listed else list(self.store.list_windows(source.id))
+            windows = listed[source.id]
             firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
             finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
             progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))

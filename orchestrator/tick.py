@@ -35,7 +35,6 @@ class TickResult:
     final_passes: dict[str, int] = field(default_factory=dict)
     windows: dict[str, list[WindowRecord]] = field(default_factory=dict)  # as listed this tick
     rescued: dict[str, int] = field(default_factory=dict)
-    caught_up: dict[str, bool] = field(default_factory=dict)
 
 
 class Orchestrator:
@@ -57,9 +56,7 @@ class Orchestrator:
         result = TickResult()
         self._deadline = deadline
         for source in self.settings.sources:
-            recorded, caught_up = self._schedule(source)
-            result.recorded[source.id] = len(recorded)
-            result.caught_up[source.id] = caught_up
+            result.recorded[source.id] = len(self._schedule(source))
         counts = self.queue.counts()
         room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
@@ -124,20 +121,20 @@ class Orchestrator:
         limits += [t for t in (source.end, self.until.get(source.id)) if t is not None]
         return min(limits)
 
-    def _schedule(self, source: SourceSettings) -> tuple[list[WindowRecord], bool]:
-        """Record up to ``max_windows_per_tick`` new windows; (recorded, caught up?)."""
+    def _schedule(self, source: SourceSettings) -> list[WindowRecord]:
+        """Record up to ``max_windows_per_tick`` new windows; return them."""
         budget = self.settings.orchestrator.max_windows_per_tick
         recorded: list[WindowRecord] = []
         conflicts = 0
         while budget > 0:
             if self._deadline is not None and self.clock() >= self._deadline:
-                return recorded, False
+                return recorded
             meta = self.store.get_meta(source.id)
             watermark = meta.watermark if meta else source.start
             planned = plan_windows(watermark, self.horizon(source), source.window,
                                    min(budget, WINDOWS_PER_TRANSACTION))
             if not planned:
-                return recorded, True
+                return recorded
             windows = [self._new_window(source.id, start, end) for start, end in planned]
             new_meta = SourceMeta(
                 source=source.id,
@@ -155,7 +152,7 @@ class Orchestrator:
                 continue  # another orchestrator advanced the watermark: re-read and go on
             recorded.extend(windows)
             budget -= len(windows)
-        return recorded, False
+        return recorded
 
     def _new_window(self, source_id: str, start: datetime, end: datetime) -> WindowRecord:
         now = self.clock()

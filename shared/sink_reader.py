@@ -44,20 +44,24 @@ def iter_committed_items(root: Path) -> Iterator[dict[str, Any]]:
         yield from read_lines(path)
 
 
-def iter_s3_committed_items(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
-    """The committed items of an ``s3://bucket/prefix`` sink, as a consumer reads them."""
-    import gzip
-
-    root = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
-    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": root}
+def list_keys(client: Any, bucket: str, prefix: str) -> list[str]:
+    """Every object key under ``prefix`` (all pages of ListObjectsV2)."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
     keys: list[str] = []
     while True:
         page = client.list_objects_v2(**kwargs)
         keys.extend(item["Key"] for item in page.get("Contents", []))
         if not page.get("IsTruncated"):
-            break
+            return keys
         kwargs["ContinuationToken"] = page["NextContinuationToken"]
-    for key in sorted(keys):
+
+
+def iter_s3_committed_items(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """The committed items of an ``s3://bucket/prefix`` sink, as a consumer reads them."""
+    import gzip
+
+    root = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    for key in sorted(list_keys(client, bucket, root)):
         if not is_committed(tuple(key[len(root):].split("/"))):
             continue
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()

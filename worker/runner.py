@@ -224,6 +224,8 @@ def _stats(stats: RunStats, record: WindowRecord | None = None) -> dict[str, Any
         fields["retries"] = stats.retries
     if stats.dropped_seen:
         fields["dropped_duplicates"] = stats.dropped_seen
+    if stats.dropped_edge:
+        fields["dropped_outside_window"] = stats.dropped_edge
     if record is not None:
         fields.update(total_pages=record.pages, total_events=record.events, continuations=record.continuations)
     return fields

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.errors import AwsError, LogpullError
 from shared.models import WindowKey
-from shared.sink_reader import parse_lines
+from shared.sink_reader import list_keys, parse_lines
 from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
 
 
@@ -86,14 +86,10 @@ class S3Sink:
             yield from parse_lines(body)
 
     def _list(self, prefix: str) -> list[str]:
-        names: list[str] = []
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
-        while True:
-            page = self._call("list_objects_v2", **kwargs)
-            names.extend(item["Key"] for item in page.get("Contents", []))
-            if not page.get("IsTruncated"):
-                return names
-            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+        try:
+            return list_keys(self.client, self.bucket, prefix)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"S3 list_objects_v2 on {self.bucket} failed: {exc}") from exc
 
     def _exists(self, name: str) -> bool:
         try:
