@@ -67,9 +67,10 @@ def scaling(workdir: Path, windows: int, pages_per_window: int, workers: list[in
     days = windows * 15 / (24 * 60)  # 15-minute windows
     events = windows * (pages_per_window * 100 - 50)  # page_size 100: that many pages per window
     times: dict[str, float] = {}
-    with moto_server() as aws_url, simulator(events, days, page_latency=0.2) as api_url:
+    with simulator(events, days, page_latency=0.2) as api_url:
         for count in workers:
-            seconds, _ = pipeline(workdir, aws_url, api_url, "15m", days, count, page_size=100)
+            with moto_server() as aws_url:  # each run starts from the same empty emulator
+                seconds, _ = pipeline(workdir, aws_url, api_url, "15m", days, count, page_size=100)
             times[str(count)] = round(seconds, 2)
     base = times[str(workers[0])]
     return {"windows": windows, "pages": windows * pages_per_window, "page_latency_s": 0.2, "seconds": times,

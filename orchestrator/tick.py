@@ -20,6 +20,7 @@ from shared.models import FINAL_PASS, FIRST_PASS, SourceMeta, TaskMessage, Windo
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import due_final_passes
 from orchestrator.ledger import log_ledger
+from orchestrator.listing import WindowListing
 from orchestrator.planning import plan_windows
 from orchestrator.scavenger import Scavenger
 
@@ -48,6 +49,7 @@ class Orchestrator:
         self.emit_metrics = emit_metrics
         self._deadline: float | None = None
         self.max_backlog = max_backlog or settings.orchestrator.max_backlog
+        self.listing = WindowListing(store)  # remembers the settled past between ticks
 
     def tick(self, deadline: float | None = None) -> TickResult:
         """One tick: record new windows, enqueue recorded ones while the queue's backlog
@@ -61,7 +63,7 @@ class Orchestrator:
         room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:
-            windows = result.windows[source.id] = list(self.store.list_windows(source.id))
+            windows = result.windows[source.id] = self.listing.windows(source, self._listing_bound(source, room))
             result.enqueued[source.id] = self._enqueue(source, windows, max(0, room))
             room -= result.enqueued[source.id]
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
@@ -70,6 +72,12 @@ class Orchestrator:
         log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
                  final_passes=result.final_passes, rescued=result.rescued)
         return result
+
+    def _listing_bound(self, source: SourceSettings, room: int) -> datetime | None:
+        """Past the enqueue mark only the windows this tick may enqueue matter: later
+        ones are recorded, never sent, so nothing about them can change."""
+        meta = self.store.get_meta(source.id)
+        return meta.enqueued_until + (max(0, room) + 1) * source.window if meta else None
 
     def _report(self, source: SourceSettings, windows: list[WindowRecord], counts: QueueCounts) -> None:
         current = log_ledger(source, windows, self.clock())

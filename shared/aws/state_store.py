@@ -98,16 +98,17 @@ class DynamoStateStore:
         item = self._get(codec.window_key_attrs(key))
         return codec.decode_window(item) if item else None
 
-    def list_windows(self, source: str, since: str | None = None) -> Iterator[WindowRecord]:
-        """Every window item of ``source`` in start order (from ``since`` if given)."""
+    def list_windows(self, source: str, since: str | None = None, until: str | None = None) -> Iterator[WindowRecord]:
+        """Every window item of ``source`` in start order; with ``since``/``until``
+        (instants) only those that start at or after ``since`` and at or before ``until``."""
         values: dict[str, Any] = {":pk": {"S": codec.source_pk(source)}}
-        if since is None:
+        if since is None and until is None:
             condition = "pk = :pk AND begins_with(sk, :prefix)"
             values[":prefix"] = {"S": "win#"}
         else:
             condition = "pk = :pk AND sk BETWEEN :lo AND :hi"
-            values[":lo"] = {"S": codec.window_sk(since, 0)}
-            values[":hi"] = {"S": "win$"}
+            values[":lo"] = {"S": codec.window_sk(since, 0) if since else "win#"}
+            values[":hi"] = {"S": codec.window_sk(until, 9) if until else "win$"}
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": condition,

@@ -1,0 +1,90 @@
+"""The orchestrator's window listing: the settled past is kept, the rest is read again,
+and what a tick sees is always what the table holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from orchestrator.listing import WindowListing
+from shared.models import FINAL_PASS, SourceMeta, WindowKey, WindowRecord
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+class CountingStore:
+    """The real store, counting the window items each listing returns."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.listed, self.since = store, 0, None
+
+    def list_windows(self, source: str, since: str | None = None, until: str | None = None) -> Any:
+        self.since = since
+        for window in self.store.list_windows(source, since, until):
+            self.listed += 1
+            yield window
+
+
+def finish(store: Any, key: WindowKey, started_at: float) -> None:
+    leased = store.acquire(key, "w", lease_until=2e9, now=1.0)
+    done = leased.evolve(version=leased.version + 1, state="done", pages=1, events=5, started_at=started_at)
+    store.write(done, leased.version, "w")
+
+
+def test_settled_windows_are_not_read_again(make_stack: Callable[..., Any]) -> None:
+    stack = make_stack()
+    store, source = stack.store, stack.settings.sources[0]
+    records = [WindowRecord(key=WindowKey(source.id, T0 + i * HOUR, T0 + (i + 1) * HOUR)) for i in range(6)]
+    store.record_windows(None, SourceMeta(source.id, T0 + 6 * HOUR, T0, version=1, recorded_at=1.0), records)
+    backfill = (T0 + 30 * HOUR).timestamp()  # read long after the late horizon: no final pass
+    live = (T0 + 2 * HOUR).timestamp()  # read while late events could still come: final pass
+    for i in range(3):
+        finish(store, records[i].key, backfill)
+    finish(store, records[3].key, live)
+    counting = CountingStore(store)
+    listing = WindowListing(counting)  # type: ignore[arg-type]
+
+    def check() -> list[WindowRecord]:
+        seen = listing.windows(source)
+        assert seen == list(store.list_windows(source.id))
+        return seen
+
+    check()
+    assert counting.listed == 6 and listing.settled_until(source.id) == T0 + 3 * HOUR
+    counting.listed = 0
+    check()
+    # windows 0-2 come from memory; window 3 waits for its final pass, so it is read again
+    assert counting.listed == 3 and counting.since == "2026-11-01T03:00:00.000Z"
+
+    final = WindowRecord(key=replace(records[3].key, pass_no=FINAL_PASS))
+    assert store.create_window(final)
+    counting.listed = 0
+    check()
+    assert counting.listed == 4 and listing.settled_until(source.id) == T0 + 3 * HOUR
+    finish(store, final.key, backfill)
+    finish(store, records[4].key, backfill)
+    check()
+    assert listing.settled_until(source.id) == T0 + 5 * HOUR
+    counting.listed = 0
+    seen = check()
+    assert counting.listed == 1 and len(seen) == 7
+    assert sum(w.events for w in seen) == 6 * 5
+
+
+def test_a_bound_leaves_out_the_windows_past_it(make_stack: Callable[..., Any]) -> None:
+    stack = make_stack()
+    store, source = stack.store, stack.settings.sources[0]
+    records = [WindowRecord(key=WindowKey(source.id, T0 + i * HOUR, T0 + (i + 1) * HOUR)) for i in range(6)]
+    store.record_windows(None, SourceMeta(source.id, T0 + 6 * HOUR, T0, version=1, recorded_at=1.0), records)
+    finish(store, records[0].key, (T0 + 30 * HOUR).timestamp())
+    listing = WindowListing(store)
+    assert [w.key.start for w in listing.windows(source, until=T0 + 2 * HOUR)] == [T0, T0 + HOUR, T0 + 2 * HOUR]
+    assert [w.key.start for w in listing.windows(source, until=T0 + 3 * HOUR)] == [T0 + i * HOUR for i in range(4)]
+    assert [w.key.start for w in listing.windows(source, until=T0)] == [T0]  # settled, from memory
+    assert len(listing.windows(source)) == 6
