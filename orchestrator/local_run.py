@@ -10,9 +10,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
@@ -44,26 +45,39 @@ class Progress:
         return self.windows_done + self.windows_failed >= self.windows_total
 
 
+class WorkerProcess(Protocol):
+    """What the pool needs of a worker process (``subprocess.Popen`` has it)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def worker_command(config_path: str | None) -> list[str]:
+    command = [sys.executable, "-m", "shared.cli", "work"]
+    return command + (["-c", config_path] if config_path else [])
+
+
 @dataclass
 class WorkerPool:
-    """``logpull work`` subprocesses, restarted if one exits unexpectedly."""
+    """Worker processes, restarted if one exits unexpectedly."""
 
-    command: Sequence[str]
+    spawn: Callable[[], WorkerProcess]
     size: int
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    procs: list[WorkerProcess] = field(default_factory=list)
     restarts: int = 0
 
     def start(self) -> None:
-        self.procs = [self._spawn() for _ in range(self.size)]
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(list(self.command))
+        self.procs = [self.spawn() for _ in range(self.size)]
 
     def keep_alive(self) -> None:
         for index, proc in enumerate(self.procs):
-            if proc.poll() is not None:
-                log.warning("worker_exited", pid=proc.pid, code=proc.returncode)
-                self.procs[index] = self._spawn()
+            if (code := proc.poll()) is not None:
+                log.warning("worker_exited", pid=proc.pid, code=code)
+                self.procs[index] = self.spawn()
                 self.restarts += 1
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -77,11 +91,6 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-def worker_command(config_path: str | None) -> list[str]:
-    command = [sys.executable, "-m", "shared.cli", "work"]
-    return command + (["-c", config_path] if config_path else [])
 
 
 class LocalRun:

@@ -21,6 +21,7 @@ from typing import Any
 
 from shared.aws.task_queue import Received
 from shared.config import load_settings
+from shared.heap import freeze_long_lived
 from shared.log import configure_logging, get_logger
 from worker.context import WorkerContext
 from worker.runner import Outcome, TaskRunner
@@ -29,6 +30,7 @@ log = get_logger("logpull.lambda")
 RESERVE_SECONDS = 0.3  # checkpoint + continuation send + returning
 MAX_RECORDS = 10  # the SQS event source mapping's largest batch
 _CONTEXT: WorkerContext | None = None
+_WARM = False
 # Container-wide threads: each keeps its API client (built once) across invocations.
 _POOL = ThreadPoolExecutor(max_workers=MAX_RECORDS, thread_name_prefix="record")
 
@@ -40,6 +42,7 @@ def _context() -> WorkerContext:
         settings = load_settings(os.environ.get("LOGPULL_CONFIG"))
         configure_logging(settings.logging.level, "json")
         _CONTEXT = WorkerContext.from_settings(settings, ack_messages=False, emit_metrics=True)
+        freeze_long_lived()
     return _CONTEXT
 
 
@@ -75,10 +78,14 @@ def handle_batch(ctx: WorkerContext, records: list[dict[str, Any]], remaining_ms
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _WARM  # noqa: PLW0603 - container-wide, like _CONTEXT
     ctx = _context()
     remaining = int(context.get_remaining_time_in_millis()) if context is not None else 60_000
     began = time.monotonic()
     result = handle_batch(ctx, list(event.get("Records") or []), remaining)
+    if not _WARM:
+        _WARM = True
+        freeze_long_lived()  # the records' API clients now exist too
     log.info("invocation_finished", records=len(event.get("Records") or []),
              failures=len(result["batchItemFailures"]), duration_s=round(time.monotonic() - began, 3))
     return result

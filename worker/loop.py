@@ -6,6 +6,7 @@ import signal
 from types import FrameType
 
 from shared.errors import AwsError
+from shared.heap import freeze_long_lived
 from shared.log import get_logger
 from worker.context import WorkerContext
 from worker.runner import TaskRunner
@@ -34,6 +35,7 @@ def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = N
     lease = int(settings.lease.total_seconds())
     wait = int(max(0, settings.receive_wait.total_seconds()))
     idle = tasks = 0
+    freeze_long_lived()
     while not ctx.stop_requested.is_set():
         started = ctx.clock()
         try:
@@ -55,6 +57,20 @@ def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = N
         finally:
             ctx.busy = False
         tasks += 1
+        if tasks == 1:
+            freeze_long_lived()  # the source's API client now exists too
         if max_tasks is not None and tasks >= max_tasks:
             break
     return tasks
+
+
+def main(config_path: str | None, until_idle: bool = False) -> None:
+    """``logpull work`` (also the body of a worker forked by ``logpull run``)."""
+    from shared.config import load_settings
+    from shared.log import configure_logging
+
+    settings = load_settings(config_path)
+    configure_logging(settings.logging.level, settings.logging.format)
+    ctx = WorkerContext.from_settings(settings)
+    install_stop_signals(ctx)
+    work(ctx, until_idle=until_idle)

@@ -17,7 +17,7 @@ from shared.log import get_logger
 from shared.models import WindowRecord
 from shared.timeutil import format_instant, parse_instant
 from worker.context import WorkerContext
-from worker.dedup import filter_page
+from worker.dedup import Filtered, filter_page
 from worker.retry import call_with_retries
 from worker.sinks.base import encode_lines
 from worker.sources.base import Page, Query, Source
@@ -35,6 +35,8 @@ class RunStats:
     dropped_edge: int = 0
     dropped_seen: int = 0
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=5))
+    api_wait_s: float = 0.0  # the main thread waiting for a page (the API, retries included)
+    commit_wait_s: float = 0.0  # … waiting for a checkpoint (DynamoDB) and its publish
 
 
 def frozen_query(record: WindowRecord, ordering: str) -> Query:
@@ -47,8 +49,25 @@ def frozen_query(record: WindowRecord, ordering: str) -> Query:
     return Query(max(key.start, record.resume_from - RESUME_SLACK), key.end)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A page filtered and staged, waiting for its checkpoint."""
+
+    before: WindowRecord
+    after: WindowRecord
+    staged: str | None
+    filtered: Filtered
+
+
 class Pager:
-    """Pages one leased window; ``record`` is always the latest checkpointed state."""
+    """Pages one leased window; ``record`` is always the latest checkpointed state.
+
+    Three stages overlap: a prefetch thread reads page N+1 while the main thread filters
+    and stages page N and a committer thread checkpoints (then publishes) page N-1. Each
+    page still goes stage → checkpoint → publish in that order, checkpoints go one at a
+    time in page order, and a page is staged only after the one before it was accepted
+    or is being accepted; a failed checkpoint leaves at most one staged part unreferenced
+    (removed with the window's staging area)."""
 
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
                  record: WindowRecord, lease_lost: threading.Event | None = None) -> None:
@@ -58,6 +77,8 @@ class Pager:
         self.lease_lost = lease_lost or threading.Event()
         self.stats = RunStats()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
+        self._next = record  # the state after the last page handed to the committer
+        self._committing: Future[None] | None = None
 
     def must_yield(self) -> bool:
         """True when another page would not fit before the deadline (or we must stop)."""
@@ -71,36 +92,76 @@ class Pager:
     def run(self) -> WindowRecord:
         """Page while another page fits before the deadline (the first page of a run is
         tried whenever the safety margin is left, so a slow API still makes progress).
-        The next page is fetched in the background while the current one is committed."""
+        Returns (or raises) only once the last checkpoint handed out is settled."""
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
         ahead: Future[Page] | None = None
         try:
-            while self.record.state != "done" and not self.must_yield():
-                ahead = self.step(ahead, pool)
+            while self._next.state != "done" and not self.must_yield():
+                ahead = self.step(ahead, pool, committer)
+            self._settle()
+        except BaseException:
+            self._settle_after_error()
+            raise
         finally:
             # never leave a fetch running: the next task reuses this source's HTTP client,
             # which is not thread-safe (a prefetch only starts when it fits the deadline)
             pool.shutdown(wait=True, cancel_futures=True)
+            committer.shutdown(wait=True)
         return self.record
 
-    def step(self, ahead: Future[Page] | None = None, pool: ThreadPoolExecutor | None = None) -> Future[Page] | None:
-        """Read (or collect the prefetched page), commit and checkpoint one page;
-        return the prefetch of the following page, if one was started."""
-        record = self.record
+    def step(self, ahead: Future[Page] | None = None, pool: ThreadPoolExecutor | None = None,
+             committer: ThreadPoolExecutor | None = None) -> Future[Page] | None:
+        """Read (or collect the prefetched page), filter and stage one page and hand it
+        to the committer (or checkpoint it here without one); return the prefetch of the
+        following page, if one was started."""
+        record = self._next
         started = self.ctx.clock()
         try:
             page = ahead.result() if ahead is not None else self._fetch(record, record.next_token)
         except TokenRejected as exc:
-            self._reset_token(record, str(exc))
+            self.stats.api_wait_s += self.ctx.clock() - started
+            self._settle()
+            self._next = self._reset_token(self.record, str(exc))
             return None
+        self.stats.api_wait_s += self.ctx.clock() - started
         if not record.started_at:
             record = record.evolve(started_at=started)
         following = None
         if pool is not None and page.next_token and self._room_for_another(started):
             following = pool.submit(self._fetch, record, page.next_token)
-        self._commit(record, page)
+        prepared = self._prepare(record, page)
+        self._settle()  # the previous page's checkpoint must be accepted before this one's
+        if committer is None:
+            self._checkpoint(prepared)
+        else:
+            self._committing = committer.submit(self._checkpoint, prepared)
+        self._next = prepared.after
         self.stats.durations.append(self.ctx.clock() - started)
         return following
+
+    def _settle(self) -> None:
+        """Wait for the checkpoint in flight; its error (a lost lease, …) is ours."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            began = self.ctx.clock()
+            try:
+                committing.result()
+            finally:
+                self.stats.commit_wait_s += self.ctx.clock() - began
+
+    def _settle_after_error(self) -> None:
+        """After an error here, still let the checkpoint in flight finish (so ``record``
+        is the truth); a lost lease found there is the error that matters."""
+        committing, self._committing = self._committing, None
+        if committing is None:
+            return
+        try:
+            committing.result()
+        except LeaseLost:
+            raise
+        except BaseException:  # noqa: BLE001 - the error already on its way wins
+            log.warning("checkpoint_failed_after_error", exc_info=True)
 
     def _room_for_another(self, started: float) -> bool:
         """Prefetch only when the page after this one will surely be committed in this
@@ -126,7 +187,8 @@ class Pager:
             on_retry,
         )
 
-    def _commit(self, record: WindowRecord, page: Page) -> WindowRecord:
+    def _prepare(self, record: WindowRecord, page: Page) -> _Prepared:
+        """Filter the page against what the window committed, stage what is new."""
         ctx, key = self.ctx, record.key
         filtered = filter_page(
             page.items, record.boundary, (key.start, key.end), self.source.ordering,
@@ -140,7 +202,7 @@ class Pager:
             staged = ctx.sink.stage(key, record.pages, self.owner, lines)
         ctx.fault("after_stage")
         last = page.next_token is None
-        new = record.evolve(
+        after = record.evolve(
             version=record.version + 1,
             next_token=page.next_token,
             pages=record.pages + 1,
@@ -152,18 +214,22 @@ class Pager:
             lease_expiry=0.0,
             updated_at=ctx.clock(),
         )
+        return _Prepared(record, after, staged, filtered)
+
+    def _checkpoint(self, prepared: _Prepared) -> None:
+        """Checkpoint the staged page, then publish it (one DynamoDB write per page)."""
+        ctx, before, after = self.ctx, prepared.before, prepared.after
         # the heartbeat alone moves the lease, so it never outlives the message's visibility
-        ctx.store.write(new, record.version, self.owner, keep_lease=not last)
-        self.record = new  # from here on, the checkpoint is the truth (even if we fail)
+        ctx.store.write(after, before.version, self.owner, keep_lease=after.state != "done")
+        self.record = after  # from here on, the checkpoint is the truth (even if we fail)
         ctx.fault("after_checkpoint")
-        if staged:
-            ctx.sink.publish(key, record.pages, staged)
+        if prepared.staged:
+            ctx.sink.publish(after.key, before.pages, prepared.staged)
         ctx.fault("after_publish")
         self.stats.pages += 1
-        self.stats.events += len(filtered.items)
-        self.stats.dropped_edge += filtered.dropped_edge
-        self.stats.dropped_seen += filtered.dropped_seen
-        return new
+        self.stats.events += len(prepared.filtered.items)
+        self.stats.dropped_edge += prepared.filtered.dropped_edge
+        self.stats.dropped_seen += prepared.filtered.dropped_seen
 
     def _reset_token(self, record: WindowRecord, why: str) -> WindowRecord:
         """A stored token was refused: resume from the boundary instead of the start."""

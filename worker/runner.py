@@ -226,6 +226,8 @@ def _stats(stats: RunStats, record: WindowRecord | None = None) -> dict[str, Any
         fields["dropped_duplicates"] = stats.dropped_seen
     if stats.dropped_edge:
         fields["dropped_outside_window"] = stats.dropped_edge
+    if stats.pages:  # where the run's time went: the API, or the checkpoints
+        fields.update(api_wait_s=round(stats.api_wait_s, 3), commit_wait_s=round(stats.commit_wait_s, 3))
     if record is not None:
         fields.update(total_pages=record.pages, total_events=record.events, continuations=record.continuations)
     return fields

@@ -97,13 +97,9 @@ def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
 def work(config: str | None, until_idle: bool) -> None:
     """A long-running worker (the ECS shape). SIGTERM finishes the current page,
     checkpoints, hands the message back and exits 0."""
-    from worker.context import WorkerContext
-    from worker.loop import install_stop_signals, work as work_loop
+    from worker.loop import main
 
-    settings = _settings(config)
-    ctx = WorkerContext.from_settings(settings)
-    install_stop_signals(ctx)
-    work_loop(ctx, until_idle=until_idle)
+    main(config, until_idle=until_idle)
 
 
 @cli.command()

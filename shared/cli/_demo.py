@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from orchestrator.local_run import LocalRun, WorkerPool, worker_command
+from orchestrator.local_run import LocalRun, WorkerPool
+from shared.cli._workers import spawn_subprocess
 from orchestrator.planning import align_down
 from shared.aws.clients import client
 from shared.aws.emulator import start_emulator, use_dummy_credentials
@@ -114,7 +115,7 @@ def run_demo(options: DemoOptions) -> int:
         began = time.monotonic()
         reporter = ProgressReporter()
         progress = LocalRun(settings, store, queue, workers=options.workers).until_caught_up(
-            WorkerPool(worker_command(str(config_path)), options.workers), reporter)
+            WorkerPool(spawn_subprocess(str(config_path)), options.workers), reporter)
         reporter.close()
         seconds = time.monotonic() - began
         result = compare_sink(sim.ground_truth(), str(out / "sink"))

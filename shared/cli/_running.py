@@ -7,7 +7,8 @@ import time
 
 import click
 
-from orchestrator.local_run import LocalRun, Progress, WorkerPool, worker_command
+from orchestrator.local_run import LocalRun, Progress, WorkerPool
+from shared.cli._workers import spawn_forked
 from shared.config import Settings
 from shared.log import get_logger
 
@@ -49,7 +50,7 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
 
     store, queue = _aws(settings)
     local = LocalRun(settings, store, queue, workers=workers)
-    pool = WorkerPool(worker_command(config), workers)
+    pool = WorkerPool(spawn_forked(settings, config), workers)
     reporter = ProgressReporter()
     if not until_caught_up:
         pool.start()

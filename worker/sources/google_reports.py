@@ -128,6 +128,7 @@ class GoogleReportsSource:
             cache_discovery=False,
             model=FastJsonModel(),
         )
+        self._activities = self._service.activities()  # built once: each call makes a new Resource
 
     def _request(self, query: Query, token: str | None) -> Any:
         params: dict[str, Any] = {
@@ -141,7 +142,7 @@ class GoogleReportsSource:
             params["customerId"] = self._settings.customer_id
         if token:
             params["pageToken"] = token
-        return self._service.activities().list(**params)
+        return self._activities.list(**params)
 
     def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
         try:
