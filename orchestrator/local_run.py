@@ -23,7 +23,7 @@ from shared.models import FINAL_PASS, FIRST_PASS, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
 from orchestrator.planning import align_down
-from orchestrator.tick import Orchestrator
+from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
 
 log = get_logger("logpull.run")
 TICK_SECONDS = 1.0
@@ -99,8 +99,12 @@ class LocalRun:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.called_at = clock()
         backlog = min(settings.orchestrator.max_backlog, max(10, BACKLOG_PER_WORKER * workers))
+        # one transaction of windows per tick: the first tasks go out at once, and the
+        # rest of a long backfill is recorded while the workers already read
         self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets(),
-                                         final_due_by=self.called_at, max_backlog=backlog)
+                                         final_due_by=self.called_at, max_backlog=backlog,
+                                         max_windows_per_tick=min(WINDOWS_PER_TRANSACTION,
+                                                                  settings.orchestrator.max_windows_per_tick))
 
     def targets(self) -> dict[str, datetime]:
         """Per source, the end of the last full window due now (fixed for this run)."""

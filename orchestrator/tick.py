@@ -42,13 +42,15 @@ class Orchestrator:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time,
                  until: dict[str, datetime] | None = None, final_due_by: float | None = None,
-                 emit_metrics: bool = False, max_backlog: int | None = None) -> None:
+                 emit_metrics: bool = False, max_backlog: int | None = None,
+                 max_windows_per_tick: int | None = None) -> None:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
         self.final_due_by = final_due_by  # optional cap on final passes (same)
         self.emit_metrics = emit_metrics
         self._deadline: float | None = None
         self.max_backlog = max_backlog or settings.orchestrator.max_backlog
+        self.max_windows_per_tick = max_windows_per_tick or settings.orchestrator.max_windows_per_tick
         self.listing = WindowListing(store)  # remembers the settled past between ticks
 
     def tick(self, deadline: float | None = None) -> TickResult:
@@ -131,7 +133,7 @@ class Orchestrator:
 
     def _schedule(self, source: SourceSettings) -> list[WindowRecord]:
         """Record up to ``max_windows_per_tick`` new windows; return them."""
-        budget = self.settings.orchestrator.max_windows_per_tick
+        budget = self.max_windows_per_tick
         recorded: list[WindowRecord] = []
         conflicts = 0
         while budget > 0:

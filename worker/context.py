@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,10 +13,13 @@ from shared.aws.clients import client
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
-from shared.errors import PermanentError
+from shared.errors import AwsError, PermanentError
+from shared.log import get_logger
 from worker.sinks import open_sink
 from worker.sinks.base import Sink
 from worker.sources.base import Source
+
+log = get_logger("logpull.worker")
 
 # Called with a fault point name; tests raise from it to simulate a crash there.
 FaultHook = Callable[[str], None]
@@ -39,6 +43,26 @@ class WorkerContext:
     emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
     _local: threading.local = field(default_factory=threading.local)
+    _acker: ThreadPoolExecutor | None = None
+
+    def ack_later(self, receipt_handle: str) -> None:
+        """Delete a finished task's message in the background, so the next task does not
+        wait for it. Losing the delete (a crash) is harmless: the message comes back to a
+        worker that finds its window done and deletes it then. ``flush_acks`` waits."""
+        if self._acker is None:
+            self._acker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ack")
+        self._acker.submit(self._ack, receipt_handle)
+
+    def _ack(self, receipt_handle: str) -> None:
+        try:
+            self.queue.delete(receipt_handle)
+        except AwsError as exc:
+            log.warning("message_delete_failed", error=str(exc))
+
+    def flush_acks(self) -> None:
+        acker, self._acker = self._acker, None
+        if acker is not None:
+            acker.shutdown(wait=True)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> WorkerContext:

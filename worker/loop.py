@@ -29,13 +29,21 @@ def install_stop_signals(ctx: WorkerContext) -> None:
 
 
 def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = None) -> int:
-    """Run tasks until stopped (or the queue stays empty with ``until_idle``)."""
+    """Run tasks until stopped (or the queue stays empty with ``until_idle``); return
+    how many ran. Deletes of finished messages still in flight are waited for."""
+    freeze_long_lived()
+    try:
+        return _loop(ctx, until_idle, max_tasks)
+    finally:
+        ctx.flush_acks()
+
+
+def _loop(ctx: WorkerContext, until_idle: bool, max_tasks: int | None) -> int:
     runner = TaskRunner(ctx)
     settings = ctx.settings.worker
     lease = int(settings.lease.total_seconds())
     wait = int(max(0, settings.receive_wait.total_seconds()))
     idle = tasks = 0
-    freeze_long_lived()
     while not ctx.stop_requested.is_set():
         started = ctx.clock()
         try:

@@ -122,7 +122,7 @@ class TaskRunner:
         """The message is finished with. Under a Lambda event source mapping the mapping
         deletes what the handler does not report as failed, so we leave it alone."""
         if self.ctx.ack_messages:
-            self.ctx.queue.delete(received.receipt_handle)
+            self.ctx.ack_later(received.receipt_handle)
 
     def _release(self, record: WindowRecord, owner: str, **changes: Any) -> WindowRecord:
         released = record.evolve(
