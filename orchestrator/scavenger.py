@@ -15,10 +15,10 @@ from datetime import datetime
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import QueueCounts, SqsTaskQueue
-from shared.config import Settings, SourceSettings
+from shared.config import Settings
 from shared.errors import LeaseLost
 from shared.log import get_logger
-from shared.models import FIRST_PASS, TaskMessage, WindowRecord
+from shared.models import FIRST_PASS, SourceMeta, TaskMessage, WindowRecord
 
 log = get_logger("logpull.orchestrator")
 MAX_RESCUES = 8
@@ -31,9 +31,9 @@ class Scavenger:
         self.lease = settings.worker.lease.total_seconds()
         self.grace = settings.orchestrator.enqueue_grace.total_seconds()
 
-    def sweep_source(self, source: SourceSettings, windows: list[WindowRecord], counts: QueueCounts) -> int:
-        """Re-enqueue the stalled ones among ``windows`` (all of one source)."""
-        meta = self.store.get_meta(source.id)
+    def sweep_source(self, meta: SourceMeta | None, windows: list[WindowRecord], counts: QueueCounts) -> int:
+        """Re-enqueue the stalled ones among ``windows`` (all of one source, whose
+        ``meta`` was read before anything was enqueued this tick)."""
         if meta is None:
             return 0
         stalled = [w for w in windows if self._enqueued(w, meta.enqueued_until) and self._stalled(w, counts)]

@@ -65,20 +65,21 @@ class Orchestrator:
         room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:
-            windows = result.windows[source.id] = self.listing.windows(source, self._listing_bound(source, room))
-            result.enqueued[source.id] = self._enqueue(source, windows, max(0, room))
+            meta = self.store.get_meta(source.id)  # read once; scheduling is done with it
+            windows = result.windows[source.id] = self.listing.windows(source, self._listing_bound(source, meta, room))
+            result.enqueued[source.id] = self._enqueue(meta, windows, max(0, room))
             room -= result.enqueued[source.id]
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
-            result.rescued[source.id] = scavenger.sweep_source(source, windows, counts)
+            result.rescued[source.id] = scavenger.sweep_source(meta, windows, counts)
             self._report(source, windows, counts)
         log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
                  final_passes=result.final_passes, rescued=result.rescued)
         return result
 
-    def _listing_bound(self, source: SourceSettings, room: int) -> datetime | None:
+    @staticmethod
+    def _listing_bound(source: SourceSettings, meta: SourceMeta | None, room: int) -> datetime | None:
         """Past the enqueue mark only the windows this tick may enqueue matter: later
         ones are recorded, never sent, so nothing about them can change."""
-        meta = self.store.get_meta(source.id)
         return meta.enqueued_until + (max(0, room) + 1) * source.window if meta else None
 
     def _report(self, source: SourceSettings, windows: list[WindowRecord], counts: QueueCounts) -> None:
@@ -89,11 +90,10 @@ class Orchestrator:
                           "QueueBacklog": counts.visible + counts.delayed, "QueueInFlight": counts.in_flight,
                           "DLQDepth": counts.dlq}, {"Source": source.id})
 
-    def _enqueue(self, source: SourceSettings, windows: list[WindowRecord], room: int) -> int:
+    def _enqueue(self, meta: SourceMeta | None, windows: list[WindowRecord], room: int) -> int:
         """Send tasks for recorded windows from ``enqueued_until`` on, at most ``room``,
         then move the mark past them. The mark moves only after the send, so a crash in
         between re-sends (a duplicate task, which workers drop) rather than loses."""
-        meta = self.store.get_meta(source.id)
         if meta is None or meta.enqueued_until >= meta.watermark:
             return 0
         todo = sorted((w for w in windows if w.key.pass_no == FIRST_PASS
@@ -111,7 +111,7 @@ class Orchestrator:
             mark = window.key.end
         self.queue.send_many([TaskMessage.for_window(w.key) for w in send])
         if mark != meta.enqueued_until:
-            self.store.advance_enqueued(source.id, format_instant(meta.enqueued_until), format_instant(mark))
+            self.store.advance_enqueued(meta.source, format_instant(meta.enqueued_until), format_instant(mark))
         return len(send)
 
     def _schedule_final_passes(self, source: SourceSettings, windows: list[WindowRecord]) -> int:

@@ -9,6 +9,7 @@ from shared.errors import AwsError
 from shared.heap import freeze_long_lived
 from shared.log import get_logger
 from worker.context import WorkerContext
+from worker.receiver import Receiver
 from worker.runner import TaskRunner
 
 log = get_logger("logpull.worker")
@@ -31,23 +32,23 @@ def install_stop_signals(ctx: WorkerContext) -> None:
 def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = None) -> int:
     """Run tasks until stopped (or the queue stays empty with ``until_idle``); return
     how many ran. Deletes of finished messages still in flight are waited for."""
+    settings = ctx.settings.worker
+    receiver = Receiver(ctx, int(max(0, settings.receive_wait.total_seconds())), int(settings.lease.total_seconds()))
     freeze_long_lived()
     try:
-        return _loop(ctx, until_idle, max_tasks)
+        return _loop(ctx, receiver, until_idle, max_tasks)
     finally:
+        receiver.close()
         ctx.flush_acks()
 
 
-def _loop(ctx: WorkerContext, until_idle: bool, max_tasks: int | None) -> int:
-    runner = TaskRunner(ctx)
+def _loop(ctx: WorkerContext, receiver: Receiver, until_idle: bool, max_tasks: int | None) -> int:
+    runner = TaskRunner(ctx, on_last_page=receiver.receive_ahead)
     settings = ctx.settings.worker
-    lease = int(settings.lease.total_seconds())
-    wait = int(max(0, settings.receive_wait.total_seconds()))
     idle = tasks = 0
     while not ctx.stop_requested.is_set():
-        started = ctx.clock()
         try:
-            batch = ctx.queue.receive(1, wait, lease)
+            batch, started = receiver.receive()
         except AwsError as exc:
             log.warning("receive_failed", error=str(exc))
             ctx.stop_requested.wait(min(5.0, 1.0 + idle))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -79,6 +80,34 @@ class Pager:
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
         self._next = record  # the state after the last page handed to the committer
         self._committing: Future[None] | None = None
+        self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
+        self._ahead: Future[Page] | None = None  # the first page, read before the lease
+        self.on_last_page: Callable[[], None] | None = None  # called once the last page is read
+
+    def read_ahead(self) -> None:
+        """Start reading the window's first page before the lease is even taken (for a
+        first delivery of a new task, whose window is almost surely untouched)."""
+        self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._ahead = self._pool.submit(self._fetch, self.record, None)
+
+    def adopt(self, record: WindowRecord) -> None:
+        """The lease is ours: page from ``record``; the page read ahead is kept only if
+        the window was untouched (else it is dropped: one page read in vain)."""
+        self.record = self._next = record
+        untouched = record.pages == 0 and record.next_token is None and record.resume_from is None
+        if self._ahead is not None and not untouched:
+            log.info("read_ahead_dropped", pages=record.pages)
+            self.close()
+
+    def close(self) -> None:
+        """Wait for any read in flight (this source's HTTP client is not thread-safe and
+        the next task reuses it) and drop it."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            wait([ahead])
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def must_yield(self) -> bool:
         """True when another page would not fit before the deadline (or we must stop)."""
@@ -93,9 +122,9 @@ class Pager:
         """Page while another page fits before the deadline (the first page of a run is
         tried whenever the safety margin is left, so a slow API still makes progress).
         Returns (or raises) only once the last checkpoint handed out is settled."""
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        pool = self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
-        ahead: Future[Page] | None = None
+        ahead, self._ahead = self._ahead, None
         try:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
@@ -106,6 +135,7 @@ class Pager:
         finally:
             # never leave a fetch running: the next task reuses this source's HTTP client,
             # which is not thread-safe (a prefetch only starts when it fits the deadline)
+            self._pool = None
             pool.shutdown(wait=True, cancel_futures=True)
             committer.shutdown(wait=True)
         return self.record
@@ -125,6 +155,8 @@ class Pager:
             self._next = self._reset_token(self.record, str(exc))
             return None
         self.stats.api_wait_s += self.ctx.clock() - started
+        if page.next_token is None and self.on_last_page is not None:
+            self.on_last_page()
         if not record.started_at:
             record = record.evolve(started_at=started)
         following = None

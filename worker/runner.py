@@ -8,6 +8,7 @@ worker: unexpected errors hand the task back (``retry``) with its checkpoint int
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 import os
 import socket
 import uuid
@@ -43,8 +44,9 @@ class Outcome:
 
 
 class TaskRunner:
-    def __init__(self, ctx: WorkerContext) -> None:
+    def __init__(self, ctx: WorkerContext, on_last_page: Callable[[], None] | None = None) -> None:
         self.ctx = ctx
+        self.on_last_page = on_last_page  # e.g. receive the next task meanwhile
 
     def run(self, received: Received, started: float, deadline: float) -> Outcome:
         try:
@@ -69,19 +71,31 @@ class TaskRunner:
         lease = ctx.settings.worker.lease.total_seconds()
         try:
             _, source = ctx.source(message.source)
-            record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id)
-        except LeaseUnavailable as exc:
-            return self._not_ours(received, exc.record)
         except PermanentError as exc:
             return self._dead_letter(received, None, exc)
-        pager = Pager(ctx, source, owner, deadline, record)
+        pager = Pager(ctx, source, owner, deadline, WindowRecord(key=message.key))
+        if message.continuation == 0 and received.receive_count == 1:
+            pager.read_ahead()  # overlap the first page with taking the lease
+        try:
+            record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id)
+        except LeaseUnavailable as exc:
+            pager.close()
+            return self._not_ours(received, exc.record)
+        except BaseException:
+            pager.close()
+            raise
+        pager.adopt(record)
+        pager.on_last_page = self.on_last_page
         heartbeat = Heartbeat(ctx.store, ctx.queue, record.key, owner, received.receipt_handle, lease, ctx.clock)
         pager.lease_lost = heartbeat.lost
         try:
             with heartbeat:
-                self._roll_forward(record)
-                pager.exclude = self._committed_before(record, source)
-                pager.run()
+                try:
+                    self._roll_forward(record)
+                    pager.exclude = self._committed_before(record, source)
+                    pager.run()
+                finally:
+                    pager.close()  # a page read ahead is never left running
         except LeaseLost as exc:
             return Outcome("retry", {**_stats(pager.stats), "reason": f"lease lost: {exc}", "error_class": "LeaseLost"})
         except PermanentError as exc:
