@@ -61,7 +61,7 @@ class Orchestrator:
         self._deadline = deadline
         for source in self.settings.sources:
             result.recorded[source.id] = len(self._schedule(source))
-        counts = self.queue.counts()
+        counts = self.queue.counts(dlq_too=self.emit_metrics)  # the DLQ depth is for metrics only
         room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:

@@ -139,7 +139,8 @@ class SqsTaskQueue:
     def delete_dead(self, receipt_handle: str) -> None:
         self._call("delete_message", QueueUrl=self.url(self._dlq_name), ReceiptHandle=receipt_handle)
 
-    def counts(self) -> QueueCounts:
+    def counts(self, dlq_too: bool = True) -> QueueCounts:
+        """Approximate message counts (the DLQ's left at 0 without ``dlq_too``)."""
         names = [
             "ApproximateNumberOfMessages",
             "ApproximateNumberOfMessagesNotVisible",
@@ -148,7 +149,7 @@ class SqsTaskQueue:
         main = self._call("get_queue_attributes", QueueUrl=self.url(), AttributeNames=names)
         dlq = self._call(
             "get_queue_attributes", QueueUrl=self.url(self._dlq_name), AttributeNames=names[:1]
-        )
+        ) if dlq_too else {}
         attrs = main.get("Attributes", {})
         return QueueCounts(
             visible=int(attrs.get(names[0], 0)),
