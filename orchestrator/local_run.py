@@ -27,6 +27,7 @@ from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
 
 log = get_logger("logpull.run")
 TICK_SECONDS = 1.0
+TAIL_TICK_SECONDS = 0.2
 BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
 
 
@@ -143,6 +144,13 @@ class LocalRun:
                     f"{format_instant(window.key.end)}) pass {window.key.pass_no}: {window.error}"
                 )
 
+    @staticmethod
+    def _tick_every(progress: Progress, pool: WorkerPool | None) -> float:
+        """Once every window left is in a worker's hands, look more often: the run ends
+        when the last one is done, not up to a tick later."""
+        left = progress.windows_total - progress.windows_done - progress.windows_failed
+        return TAIL_TICK_SECONDS if pool and left <= pool.size else TICK_SECONDS
+
     def until_caught_up(self, pool: WorkerPool | None,
                         report: Callable[[Progress], None] = lambda _p: None) -> Progress:
         targets = self.orchestrator.until
@@ -158,7 +166,7 @@ class LocalRun:
                     return progress
                 if pool:
                     pool.keep_alive()
-                time.sleep(max(0.0, TICK_SECONDS - (self.clock() - began)))
+                time.sleep(max(0.0, self._tick_every(progress, pool) - (self.clock() - began)))
         finally:
             if pool:
                 pool.stop()
