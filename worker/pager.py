@@ -82,6 +82,7 @@ class Pager:
         self._committing: Future[None] | None = None
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
+        self._dropping = threading.Event()
         self.on_last_page: Callable[[], None] | None = None  # called once the last page is read
 
     def read_ahead(self) -> None:
@@ -104,7 +105,9 @@ class Pager:
         the next task reuses it) and drop it."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
+            self._dropping.set()  # no more retries for a page nobody will use
             wait([ahead])
+            self._dropping.clear()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -205,6 +208,8 @@ class Pager:
         query = frozen_query(record, self.source.ordering)
 
         def time_left() -> float:
+            if self._dropping.is_set():
+                return -1.0
             estimate = max(self.stats.durations, default=0.0)
             return self.deadline - self.ctx.clock() - self._margin - estimate
 
