@@ -8,7 +8,6 @@ they failed (their tasks are in the DLQ).
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,11 +54,6 @@ class WorkerProcess(Protocol):
     def terminate(self) -> None: ...
     def kill(self) -> None: ...
     def wait(self, timeout: float | None = None) -> int: ...
-
-
-def worker_command(config_path: str | None) -> list[str]:
-    command = [sys.executable, "-m", "shared.cli", "work"]
-    return command + (["-c", config_path] if config_path else [])
 
 
 @dataclass

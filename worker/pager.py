@@ -143,11 +143,10 @@ class Pager:
             committer.shutdown(wait=True)
         return self.record
 
-    def step(self, ahead: Future[Page] | None = None, pool: ThreadPoolExecutor | None = None,
-             committer: ThreadPoolExecutor | None = None) -> Future[Page] | None:
+    def step(self, ahead: Future[Page] | None, pool: ThreadPoolExecutor,
+             committer: ThreadPoolExecutor) -> Future[Page] | None:
         """Read (or collect the prefetched page), filter and stage one page and hand it
-        to the committer (or checkpoint it here without one); return the prefetch of the
-        following page, if one was started."""
+        to the committer; return the prefetch of the following page, if one was started."""
         record = self._next
         started = self.ctx.clock()
         try:
@@ -163,14 +162,11 @@ class Pager:
         if not record.started_at:
             record = record.evolve(started_at=started)
         following = None
-        if pool is not None and page.next_token and self._room_for_another(started):
+        if page.next_token and self._room_for_another(started):
             following = pool.submit(self._fetch, record, page.next_token)
         prepared = self._prepare(record, page)
         self._settle()  # the previous page's checkpoint must be accepted before this one's
-        if committer is None:
-            self._checkpoint(prepared)
-        else:
-            self._committing = committer.submit(self._checkpoint, prepared)
+        self._committing = committer.submit(self._checkpoint, prepared)
         self._next = prepared.after
         self.stats.durations.append(self.ctx.clock() - started)
         return following

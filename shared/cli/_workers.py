@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from orchestrator.local_run import WorkerProcess, worker_command
+from orchestrator.local_run import WorkerProcess
 from shared.config import Settings
 
 
@@ -27,10 +27,6 @@ class ForkedWorker:
     def poll(self) -> int | None:
         return self._proc.exitcode
 
-    @property
-    def returncode(self) -> int | None:
-        return self._proc.exitcode
-
     def terminate(self) -> None:
         self._proc.terminate()
 
@@ -42,6 +38,11 @@ class ForkedWorker:
         if self._proc.exitcode is None:
             raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0.0)
         return self._proc.exitcode
+
+
+def worker_command(config_path: str | None) -> list[str]:
+    command = [sys.executable, "-m", "shared.cli", "work"]
+    return command + (["-c", config_path] if config_path else [])
 
 
 def spawn_subprocess(config_path: str | None) -> Callable[[], WorkerProcess]:
