@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from shared.errors import PermanentError, RetryableError
+
 Ordering = Literal["newest_first", "oldest_first"]
 
 
@@ -39,3 +41,14 @@ class Source(Protocol):
         ``shared.timeutil.format_instant`` writes it (fixed width, so strings compare
         like instants)."""
         ...
+
+
+def classify_status(status: int, detail: str) -> Exception:
+    """What an HTTP error means once a source has checked its own cases (rate limits,
+    rejected page tokens): 5xx and 408 are worth retrying, 401/403 mean the credentials
+    are wrong, anything else is a request the API refuses."""
+    if status >= 500 or status == 408:
+        return RetryableError(f"server error: {detail}")
+    if status in (401, 403):
+        return PermanentError(f"not authorised: {detail}", reason=f"http_{status}")
+    return PermanentError(f"request refused: {detail}", reason=f"http_{status}")

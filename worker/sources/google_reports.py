@@ -25,7 +25,7 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Page, Query
+from worker.sources.base import Page, Query, classify_status
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -61,13 +61,9 @@ def classify_http_error(exc: HttpError, had_token: bool) -> Exception:
         except ValueError:
             delay = None
         return RateLimited(f"rate limited: {detail}", delay=delay)
-    if status >= 500 or status == 408:
-        return RetryableError(f"server error: {detail}")
     if status == 400 and had_token and ("token" in message.lower() or reason == "invalid"):
         return TokenRejected(f"page token rejected: {detail}")
-    if status in (401, 403):
-        return PermanentError(f"not authorised: {detail}", reason=f"http_{status}")
-    return PermanentError(f"request refused: {detail}", reason=f"http_{status}")
+    return classify_status(status, detail)
 
 
 def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Credentials:

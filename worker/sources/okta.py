@@ -19,7 +19,7 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Page, Query
+from worker.sources.base import Page, Query, classify_status
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
@@ -80,13 +80,9 @@ def classify(response: requests.Response, had_cursor: bool, now: float) -> Excep
         server_now = _server_time(response, now)
         delay = max(0.0, float(reset) - server_now) + 0.1 if reset and reset.isdigit() else None
         return RateLimited(f"rate limited: {detail}", delay=delay)
-    if status >= 500 or status == 408:
-        return RetryableError(f"server error: {detail}")
     if status == 400 and had_cursor and ("after" in summary.lower() or code == "E0000001"):
         return TokenRejected(f"cursor rejected: {detail}")
-    if status in (401, 403):
-        return PermanentError(f"not authorised: {detail}", reason=f"http_{status}")
-    return PermanentError(f"request refused: {detail}", reason=f"http_{status}")
+    return classify_status(status, detail)
 
 
 class OktaSystemLogSource:
