@@ -19,7 +19,7 @@ from typing import Any
 from shared.errors import RetryableError
 from shared.models import Boundary
 from shared.timeutil import format_instant
-from worker.sources.base import Ordering
+from worker.sources.base import Event, Ordering
 
 
 def identity_hash(identity: str) -> str:
@@ -28,7 +28,7 @@ def identity_hash(identity: str) -> str:
 
 @dataclass(frozen=True)
 class Filtered:
-    items: list[dict[str, Any]]
+    items: list[Event]
     boundary: Boundary
     dropped_edge: int
     dropped_seen: int
@@ -40,7 +40,7 @@ def _is_past(time_text: str, boundary_time: str, ordering: Ordering) -> bool:
 
 
 def filter_page(
-    items: Iterable[dict[str, Any]],
+    items: Iterable[Event],
     boundary: Boundary,
     window: tuple[datetime, datetime],
     ordering: Ordering,
@@ -49,20 +49,21 @@ def filter_page(
     exclude: frozenset[str] = frozenset(),
 ) -> Filtered:
     """Keep the page's items that belong to ``window`` and were not committed before
-    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes)."""
+    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes).
+    ``time_of`` and ``identity_of`` read an event's ``head``."""
     start_text, end_text = (format_instant(t) for t in window)
-    kept: list[tuple[str, str, dict[str, Any]]] = []
+    kept: list[tuple[str, str, Event]] = []
     page_ids: set[str] = set()
     edge = seen = 0
     for item in items:
         try:
-            t = time_of(item)
+            t = time_of(item.head)
         except (ValueError, TypeError, AttributeError) as exc:
             raise RetryableError(f"malformed API item (no usable time): {exc}") from exc
         if t < start_text or t >= end_text:
             edge += 1
             continue
-        ident = identity_of(item)
+        ident = identity_of(item.head)
         if ident in page_ids or _already_committed(t, ident, boundary, ordering) or (
             exclude and identity_hash(ident) in exclude
         ):
@@ -82,7 +83,7 @@ def _already_committed(t: str, ident: str, boundary: Boundary, ordering: Orderin
 
 
 def _advance(
-    boundary: Boundary, kept: list[tuple[str, str, dict[str, Any]]], ordering: Ordering
+    boundary: Boundary, kept: list[tuple[str, str, Event]], ordering: Ordering
 ) -> Boundary:
     """The boundary after committing ``kept`` (order within a page does not matter)."""
     if not kept:

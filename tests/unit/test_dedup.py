@@ -5,20 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.models import Boundary
 from shared.timeutil import format_instant, parse_instant
 from worker.dedup import filter_page
+from worker.sources.base import Event
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = START + timedelta(hours=1)
 
 
-def event(ms: int, uq: int) -> dict[str, Any]:
+def event(ms: int, uq: int) -> Event:
     t = format_instant(START + timedelta(milliseconds=ms))
-    return {"id": {"time": t, "uniqueQualifier": str(uq), "applicationName": "login", "customerId": "C1"}}
+    item = {"id": {"time": t, "uniqueQualifier": str(uq), "applicationName": "login", "customerId": "C1"}}
+    return Event(orjson.dumps(item), item)
 
 
 def time_of(item: dict[str, Any]) -> str:
@@ -29,21 +32,25 @@ def identity_of(item: dict[str, Any]) -> str:
     return item["id"]["time"] + "|" + item["id"]["uniqueQualifier"]
 
 
+def ident(e: Event) -> str:
+    return identity_of(e.head)
+
+
 # Event times cluster on a few instants so that many events share a timestamp, and some
 # sit exactly on the window edges (0 and 3,600,000 ms).
 times = st.sampled_from([0, 1, 2, 500, 1000, 3_599_999, 3_600_000, 3_600_001]) | st.integers(-5, 3_600_005)
 
 
 @st.composite
-def listings(draw: st.DrawFn) -> list[dict[str, Any]]:
+def listings(draw: st.DrawFn) -> list[Event]:
     raw = draw(st.lists(times, min_size=0, max_size=60))
     events = [event(ms, uq) for uq, ms in enumerate(raw)]
     # newest first, ties in any (but fixed) order, as the API returns them
-    return sorted(events, key=lambda e: (e["id"]["time"], draw(st.integers(0, 3))), reverse=True)
+    return sorted(events, key=lambda e: (time_of(e.head), draw(st.integers(0, 3))), reverse=True)
 
 
 @st.composite
-def reads(draw: st.DrawFn, listing: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def reads(draw: st.DrawFn, listing: list[Event]) -> list[list[Event]]:
     """Pages as a crashing, re-reading worker sees them: each page starts at or before
     where the previous one ended (a replay or a shifted page), and they reach the end."""
     pages, position = [], 0
@@ -56,8 +63,8 @@ def reads(draw: st.DrawFn, listing: list[dict[str, Any]]) -> list[list[dict[str,
     return pages
 
 
-def in_window(item: dict[str, Any]) -> bool:
-    return START <= parse_instant(time_of(item)) < END
+def in_window(item: Event) -> bool:
+    return START <= parse_instant(time_of(item.head)) < END
 
 
 @given(data=st.data())
@@ -68,9 +75,9 @@ def test_every_event_in_the_window_is_kept_exactly_once(data: st.DataObject) -> 
         result = filter_page(page, boundary, (START, END), "newest_first", time_of, identity_of)
         boundary = result.boundary
         kept.extend(result.items)
-    ids = [identity_of(e) for e in kept]
+    ids = [ident(e) for e in kept]
     assert len(ids) == len(set(ids)), "an event was committed twice"
-    assert set(ids) == {identity_of(e) for e in listing if in_window(e)}
+    assert set(ids) == {ident(e) for e in listing if in_window(e)}
 
 
 def test_edges_belong_to_exactly_one_window() -> None:
@@ -86,4 +93,4 @@ def test_oldest_first_mirror() -> None:
     listing = [event(ms, i) for i, ms in enumerate([10, 10, 20, 30])]
     one = filter_page(listing[:3], Boundary(), (START, END), "oldest_first", time_of, identity_of)
     two = filter_page(listing[1:], one.boundary, (START, END), "oldest_first", time_of, identity_of)
-    assert len(one.items) == 3 and [identity_of(e) for e in two.items] == [identity_of(listing[3])]
+    assert len(one.items) == 3 and [ident(e) for e in two.items] == [ident(listing[3])]

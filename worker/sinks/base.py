@@ -14,16 +14,18 @@ Only an accepted page is ever published, and its committed name is a function of
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 import orjson
 
 from shared.models import WindowKey
+from worker.sources.base import Event
 
 
 class Sink(Protocol):
-    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes]) -> str:
+    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes | memoryview]) -> str:
         """Write a staged part; return its reference (to store in the checkpoint)."""
         ...
 
@@ -66,12 +68,27 @@ def staged_name(key: WindowKey, seq: int, owner: str, suffix: str) -> str:
     return f"{staging_prefix(key)}{seq:06d}.{safe_owner}{suffix}"
 
 
-def encode_lines(items: list[dict[str, Any]], meta: dict[str, Any]) -> list[bytes]:
-    """One JSON line per item: the API's item plus one ``_logpull`` metadata key
-    (spliced in as bytes: the item is serialised once and never copied)."""
+def encode_lines(events: Iterable[Event], meta: dict[str, Any]) -> list[bytes | memoryview]:
+    """One JSON line per event: the API's item as received plus one ``_logpull`` key,
+    spliced in before its closing brace (the item is neither parsed nor re-encoded).
+    An item the API sent across lines (pretty-printed) is re-encoded compactly."""
     tail = b',"_logpull":' + orjson.dumps(meta) + b"}\n"
-    lines = []
-    for item in items:
-        body = orjson.dumps(item)
-        lines.append(body[:-1] + tail if len(body) > 2 else b'{"_logpull":' + orjson.dumps(meta) + b"}\n")
+    lines: list[bytes | memoryview] = []
+    for event in events:
+        raw = bytes(event.raw)
+        if b"\n" in raw or b"\r" in raw:
+            raw = _compact_json(raw)
+        if raw[-2:-1] in _SPACE_OR_BRACE and raw[:-1].rstrip().endswith(b"{"):
+            lines.append(b"{" + tail[1:])  # an empty object: no comma before our key
+            continue
+        lines.append(memoryview(raw)[:-1])  # a JSON object: its last byte is "}"
+        lines.append(tail)
     return lines
+
+
+_SPACE_OR_BRACE = (b"{", b" ", b"\t")
+
+
+def _compact_json(raw: bytes) -> bytes:
+    """The same JSON on one line (the standard library keeps numbers of any size)."""
+    return json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -20,7 +20,7 @@ class FileSink:
         self.root = Path(root).resolve()
         self.suffix = ".jsonl.gz" if compression == "gzip" else ".jsonl"
 
-    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes]) -> str:
+    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes | memoryview]) -> str:
         name = staged_name(key, seq, owner, self.suffix)
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)

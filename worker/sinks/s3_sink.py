@@ -51,7 +51,7 @@ class S3Sink:
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
 
-    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes]) -> str:
+    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes | memoryview]) -> str:
         name = staged_name(key, seq, owner, self.suffix)
         body = b"".join(lines)
         if self.suffix.endswith(".gz"):

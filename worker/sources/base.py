@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
+
+import msgspec
 
 from shared.errors import PermanentError, RetryableError
 
@@ -19,10 +22,30 @@ class Query:
     end: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One item of a page: its JSON object exactly as the API sent it (``raw``; written
+    to the sink as is) and the few fields dedup reads (``head``: a subset of the item,
+    enough for the source's ``identity`` and ``event_time``). The rest is never parsed."""
+
+    raw: bytes | memoryview | msgspec.Raw
+    head: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Page:
-    items: list[dict[str, Any]]
+    items: list[Event]
     next_token: str | None
+
+
+def split_events(raws: Sequence[msgspec.Raw], head: msgspec.json.Decoder[Any]) -> list[Event]:
+    """Events from a page's raw items; ``head`` decodes the fields dedup needs (a Struct
+    of them: everything else is skipped unparsed). Raises RetryableError when an item is
+    not a JSON object."""
+    try:
+        return [Event(raw, msgspec.structs.asdict(head.decode(raw))) for raw in raws]
+    except msgspec.ValidationError as exc:
+        raise RetryableError(f"malformed API page: an item is not a JSON object ({exc})") from exc
 
 
 class Source(Protocol):
@@ -33,7 +56,8 @@ class Source(Protocol):
         ...
 
     def identity(self, item: dict[str, Any]) -> str:
-        """A stable identity of the event (used for exactly-once dedup)."""
+        """A stable identity of the event (used for exactly-once dedup); ``item`` is an
+        event's ``head`` or the whole item read back from the sink, alike."""
         ...
 
     def event_time(self, item: dict[str, Any]) -> str:

@@ -13,18 +13,30 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import msgspec
 import orjson
 import requests
 
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Page, Query, classify_status
+from worker.sources.base import Page, Query, classify_status, split_events
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
               requests.exceptions.ContentDecodingError)
+
+
+class _Head(msgspec.Struct):
+    """What dedup reads of a LogEvent."""
+
+    uuid: Any = None
+    published: Any = None
+
+
+_HEAD = msgspec.json.Decoder(_Head)
+_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def create(settings: SourceSettings, secrets: Any) -> OktaSystemLogSource:
@@ -117,11 +129,12 @@ class OktaSystemLogSource:
         if response.status_code != 200:
             raise classify(response, token is not None, time.time())
         try:
-            items = orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
+            raws = _LIST.decode(response.content)
+        except msgspec.ValidationError as exc:
+            raise RetryableError(f"malformed API page: not a list of log events ({exc})") from exc
+        except msgspec.DecodeError as exc:
             raise RetryableError(f"malformed API page: {exc}") from exc
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise RetryableError("malformed API page: not a list of log events")
+        items = split_events(raws, _HEAD)
         following = response.links.get("next", {}).get("url")
         # a bounded query is finished when a page is empty or the link does not move on
         if not items or following == token:
