@@ -91,6 +91,9 @@ class WorkerSettings(_Section):
     safety_margin: Duration = timedelta(milliseconds=200)
     receive_wait: Duration = timedelta(seconds=2)
     idle_polls: int = Field(default=3, ge=1)
+    # pages one checkpoint may accept when the API outpaces the state store (a crash
+    # re-reads at most this many pages plus the one in hand); 1 = a write per page
+    max_pages_per_checkpoint: int = Field(default=4, ge=1, le=16)
 
     @field_validator("lease", "task_deadline")
     @classmethod

@@ -109,7 +109,7 @@ class WindowRecord:
     lease_message: str | None = None  # SQS message id the lease holder works under
     resume_from: datetime | None = None  # after a rejected page token: re-read from here (boundary)
     boundary: Boundary = field(default_factory=Boundary)
-    staged: str | None = None  # staged part accepted by the last checkpoint
+    staged: tuple[tuple[int, str], ...] = ()  # (seq, staged part) the last checkpoint accepted
     continuations: int = 0
     token_resets: int = 0
     rescues: int = 0

@@ -11,12 +11,10 @@ restart after a rejected token never commits an event twice. Items outside the w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from shared.errors import RetryableError
 from shared.models import Boundary
 from shared.timeutil import format_instant
 from worker.sources.base import Event, Ordering
@@ -44,26 +42,20 @@ def filter_page(
     boundary: Boundary,
     window: tuple[datetime, datetime],
     ordering: Ordering,
-    time_of: Callable[[dict[str, Any]], str],
-    identity_of: Callable[[dict[str, Any]], str],
     exclude: frozenset[str] = frozenset(),
 ) -> Filtered:
     """Keep the page's items that belong to ``window`` and were not committed before
-    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes).
-    ``time_of`` and ``identity_of`` read an event's ``head``."""
+    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes)."""
     start_text, end_text = (format_instant(t) for t in window)
     kept: list[tuple[str, str, Event]] = []
     page_ids: set[str] = set()
     edge = seen = 0
     for item in items:
-        try:
-            t = time_of(item.head)
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise RetryableError(f"malformed API item (no usable time): {exc}") from exc
+        t = item.time
         if t < start_text or t >= end_text:
             edge += 1
             continue
-        ident = identity_of(item.head)
+        ident = item.identity
         if ident in page_ids or _already_committed(t, ident, boundary, ordering) or (
             exclude and identity_hash(ident) in exclude
         ):

@@ -38,6 +38,7 @@ class RunStats:
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=5))
     api_wait_s: float = 0.0  # the main thread waiting for a page (the API, retries included)
     commit_wait_s: float = 0.0  # … waiting for a checkpoint (DynamoDB) and its publish
+    checkpoints: int = 0  # state-store writes that accepted pages (≤ pages: see Pager)
 
 
 def frozen_query(record: WindowRecord, ordering: str) -> Query:
@@ -56,7 +57,7 @@ class _Prepared:
 
     before: WindowRecord
     after: WindowRecord
-    staged: str | None
+    part: tuple[int, str] | None  # (seq, staged name); None when nothing was new
     filtered: Filtered
 
 
@@ -64,11 +65,13 @@ class Pager:
     """Pages one leased window; ``record`` is always the latest checkpointed state.
 
     Three stages overlap: a prefetch thread reads page N+1 while the main thread filters
-    and stages page N and a committer thread checkpoints (then publishes) page N-1. Each
-    page still goes stage → checkpoint → publish in that order, checkpoints go one at a
-    time in page order, and a page is staged only after the one before it was accepted
-    or is being accepted; a failed checkpoint leaves at most one staged part unreferenced
-    (removed with the window's staging area)."""
+    and stages page N and a committer thread checkpoints (then publishes) what was staged
+    before. Each page still goes stage → checkpoint → publish in that order and
+    checkpoints go one at a time in page order. While a checkpoint is in flight the
+    pages staged meanwhile wait, and the next checkpoint accepts them all at once (up to
+    ``worker.max_pages_per_checkpoint``): when the API is faster than the state store,
+    writes are grouped instead of queued. A failed checkpoint leaves its pages' staged
+    parts unreferenced (removed with the window's staging area)."""
 
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
                  record: WindowRecord, lease_lost: threading.Event | None = None) -> None:
@@ -78,7 +81,9 @@ class Pager:
         self.lease_lost = lease_lost or threading.Event()
         self.stats = RunStats()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
-        self._next = record  # the state after the last page handed to the committer
+        self._next = record  # the state after the last page staged
+        self._pending: list[_Prepared] = []  # staged, not yet handed to the committer
+        self._group = max(1, ctx.settings.worker.max_pages_per_checkpoint)
         self._committing: Future[None] | None = None
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
@@ -131,6 +136,7 @@ class Pager:
         try:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
+            self._hand_over(committer, wait=True)
             self._settle()
         except BaseException:
             self._settle_after_error()
@@ -153,6 +159,7 @@ class Pager:
             page = ahead.result() if ahead is not None else self._fetch(record, record.next_token)
         except TokenRejected as exc:
             self.stats.api_wait_s += self.ctx.clock() - started
+            self._hand_over(committer, wait=True)
             self._settle()
             self._next = self._reset_token(self.record, str(exc))
             return None
@@ -165,11 +172,24 @@ class Pager:
         if page.next_token and self._room_for_another(started):
             following = pool.submit(self._fetch, record, page.next_token)
         prepared = self._prepare(record, page)
-        self._settle()  # the previous page's checkpoint must be accepted before this one's
-        self._committing = committer.submit(self._checkpoint, prepared)
+        self._pending.append(prepared)
         self._next = prepared.after
+        self._hand_over(committer, wait=prepared.after.state == "done")
         self.stats.durations.append(self.ctx.clock() - started)
         return following
+
+    def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
+        """Give the committer the pages staged so far, as one checkpoint: at once when it
+        is idle; otherwise they wait for the checkpoint in flight, unless ``wait`` or the
+        group is full, when we wait for it here (checkpoints are accepted in page order)."""
+        if not self._pending:
+            return
+        busy = self._committing is not None and not self._committing.done()
+        if busy and not wait and len(self._pending) < self._group:
+            return
+        self._settle()
+        group, self._pending = self._pending, []
+        self._committing = committer.submit(self._checkpoint, group)
 
     def _settle(self) -> None:
         """Wait for the checkpoint in flight; its error (a lost lease, …) is ours."""
@@ -183,7 +203,9 @@ class Pager:
 
     def _settle_after_error(self) -> None:
         """After an error here, still let the checkpoint in flight finish (so ``record``
-        is the truth); a lost lease found there is the error that matters."""
+        is the truth); a lost lease found there is the error that matters. Pages staged
+        but not handed over are dropped: the next run reads them again."""
+        self._pending = []
         committing, self._committing = self._committing, None
         if committing is None:
             return
@@ -223,16 +245,12 @@ class Pager:
     def _prepare(self, record: WindowRecord, page: Page) -> _Prepared:
         """Filter the page against what the window committed, stage what is new."""
         ctx, key = self.ctx, record.key
-        filtered = filter_page(
-            page.items, record.boundary, (key.start, key.end), self.source.ordering,
-            self.source.event_time, self.source.identity, self.exclude,
-        )
+        filtered = filter_page(page.items, record.boundary, (key.start, key.end), self.source.ordering, self.exclude)
         ctx.fault("after_fetch")
-        staged = None
+        part = None
         if filtered.items:
             meta = {"source": key.source, "pass": key.pass_no, "window_start": format_instant(key.start)}
-            lines = encode_lines(filtered.items, meta)
-            staged = ctx.sink.stage(key, record.pages, self.owner, lines)
+            part = (record.pages, ctx.sink.stage(key, record.pages, self.owner, encode_lines(filtered.items, meta)))
         ctx.fault("after_stage")
         last = page.next_token is None
         after = record.evolve(
@@ -241,28 +259,32 @@ class Pager:
             pages=record.pages + 1,
             events=record.events + len(filtered.items),
             boundary=filtered.boundary,
-            staged=staged,
+            staged=(part,) if part else (),
             token_resets=0,
             state="done" if last else "running",
             lease_expiry=0.0,
             updated_at=ctx.clock(),
         )
-        return _Prepared(record, after, staged, filtered)
+        return _Prepared(record, after, part, filtered)
 
-    def _checkpoint(self, prepared: _Prepared) -> None:
-        """Checkpoint the staged page, then publish it (one DynamoDB write per page)."""
-        ctx, before, after = self.ctx, prepared.before, prepared.after
+    def _checkpoint(self, group: list[_Prepared]) -> None:
+        """One checkpoint for the staged pages of ``group`` (consecutive, in page order),
+        then publish their parts: the state after the last page, naming every part."""
+        ctx, before = self.ctx, group[0].before
+        after = group[-1].after.evolve(staged=tuple(p.part for p in group if p.part))
         # the heartbeat alone moves the lease, so it never outlives the message's visibility
         ctx.store.write(after, before.version, self.owner, keep_lease=after.state != "done")
         self.record = after  # from here on, the checkpoint is the truth (even if we fail)
         ctx.fault("after_checkpoint")
-        if prepared.staged:
-            ctx.sink.publish(after.key, before.pages, prepared.staged)
+        for seq, staged in after.staged:
+            ctx.sink.publish(after.key, seq, staged)
         ctx.fault("after_publish")
-        self.stats.pages += 1
-        self.stats.events += len(prepared.filtered.items)
-        self.stats.dropped_edge += prepared.filtered.dropped_edge
-        self.stats.dropped_seen += prepared.filtered.dropped_seen
+        for prepared in group:
+            self.stats.pages += 1
+            self.stats.events += len(prepared.filtered.items)
+            self.stats.dropped_edge += prepared.filtered.dropped_edge
+            self.stats.dropped_seen += prepared.filtered.dropped_seen
+        self.stats.checkpoints += 1
 
     def _reset_token(self, record: WindowRecord, why: str) -> WindowRecord:
         """A stored token was refused: resume from the boundary instead of the start."""

@@ -118,9 +118,9 @@ class TaskRunner:
         return self._continue(message, received, pager, owner)
 
     def _roll_forward(self, record: WindowRecord) -> None:
-        """Publish the part the last checkpoint accepted, if a crash left it staged."""
-        if record.staged and record.pages > 0:
-            self.ctx.sink.publish(record.key, record.pages - 1, record.staged)
+        """Publish the parts the last checkpoint accepted, if a crash left them staged."""
+        for seq, staged in record.staged:
+            self.ctx.sink.publish(record.key, seq, staged)
 
     def _committed_before(self, record: WindowRecord, source: Source) -> frozenset[str]:
         """For a final pass: identity hashes the window already committed (any pass)."""
@@ -241,7 +241,8 @@ def _stats(stats: RunStats, record: WindowRecord | None = None) -> dict[str, Any
     if stats.dropped_edge:
         fields["dropped_outside_window"] = stats.dropped_edge
     if stats.pages:  # where the run's time went: the API, or the checkpoints
-        fields.update(api_wait_s=round(stats.api_wait_s, 3), commit_wait_s=round(stats.commit_wait_s, 3))
+        fields.update(api_wait_s=round(stats.api_wait_s, 3), commit_wait_s=round(stats.commit_wait_s, 3),
+                      checkpoints=stats.checkpoints)
     if record is not None:
         fields.update(total_pages=record.pages, total_events=record.events, continuations=record.continuations)
     return fields

@@ -63,7 +63,7 @@ def _progress(record: WindowRecord) -> str:
         "resume_from": format_instant(record.resume_from) if record.resume_from else None,
         "boundary_time": record.boundary.time,
         "boundary_ids": sorted(record.boundary.ids),
-        "staged": record.staged,
+        "staged": [list(part) for part in record.staged],
         "continuations": record.continuations,
         "token_resets": record.token_resets,
         "rescues": record.rescues,
@@ -121,7 +121,7 @@ def decode_window(item: Item) -> WindowRecord:
         events=int(progress.get("events", 0)),
         resume_from=parse_instant(resume_from) if resume_from else None,
         boundary=Boundary(progress.get("boundary_time"), frozenset(progress.get("boundary_ids") or ())),
-        staged=progress.get("staged"),
+        staged=_staged(progress.get("staged"), int(progress.get("pages", 0))),
         continuations=int(progress.get("continuations", 0)),
         token_resets=int(progress.get("token_resets", 0)),
         rescues=int(progress.get("rescues", 0)),
@@ -130,6 +130,16 @@ def decode_window(item: Item) -> WindowRecord:
         started_at=float(progress.get("started_at", 0.0)),
         updated_at=float(progress.get("updated_at", 0.0)),
     )
+
+
+def _staged(value: Any, pages: int) -> tuple[tuple[int, str], ...]:
+    """The parts a checkpoint accepted: ``[[seq, name], ...]``; a lone name (one part,
+    the last page's) is how items written before group checkpoints hold it."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return ((pages - 1, value),)
+    return tuple((int(seq), str(name)) for seq, name in value)
 
 
 def encode_meta(meta: SourceMeta) -> Item:

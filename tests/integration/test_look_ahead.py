@@ -28,8 +28,10 @@ class Crash(BaseException):
 def stack_with_windows(make_stack: Callable[..., Any], simulator: Callable[..., Any], hours: int,
                        lease: str = "1s") -> tuple[Any, Any]:
     sim = simulator(events=120 * hours, seed=9, start=START, end=START + timedelta(hours=hours))
+    # a checkpoint per page, so that a crash at the 2nd one leaves a window half read
     stack = make_stack(sim.url, source={"end": f"2026-11-01T{hours:02d}:00:00Z", "page_size": 40},
-                       worker={"lease": lease, "task_deadline": "30s", "receive_wait": "0s"})
+                       worker={"lease": lease, "task_deadline": "30s", "receive_wait": "0s",
+                               "max_pages_per_checkpoint": 1})
     Orchestrator(stack.settings, stack.store, stack.queue).tick()
     return sim, stack
 

@@ -21,7 +21,7 @@ END = START + timedelta(hours=1)
 def event(ms: int, uq: int) -> Event:
     t = format_instant(START + timedelta(milliseconds=ms))
     item = {"id": {"time": t, "uniqueQualifier": str(uq), "applicationName": "login", "customerId": "C1"}}
-    return Event(orjson.dumps(item), item)
+    return Event(orjson.dumps(item), time_of(item), identity_of(item))
 
 
 def time_of(item: dict[str, Any]) -> str:
@@ -33,7 +33,7 @@ def identity_of(item: dict[str, Any]) -> str:
 
 
 def ident(e: Event) -> str:
-    return identity_of(e.head)
+    return e.identity
 
 
 # Event times cluster on a few instants so that many events share a timestamp, and some
@@ -46,7 +46,7 @@ def listings(draw: st.DrawFn) -> list[Event]:
     raw = draw(st.lists(times, min_size=0, max_size=60))
     events = [event(ms, uq) for uq, ms in enumerate(raw)]
     # newest first, ties in any (but fixed) order, as the API returns them
-    return sorted(events, key=lambda e: (time_of(e.head), draw(st.integers(0, 3))), reverse=True)
+    return sorted(events, key=lambda e: (e.time, draw(st.integers(0, 3))), reverse=True)
 
 
 @st.composite
@@ -64,7 +64,7 @@ def reads(draw: st.DrawFn, listing: list[Event]) -> list[list[Event]]:
 
 
 def in_window(item: Event) -> bool:
-    return START <= parse_instant(time_of(item.head)) < END
+    return START <= parse_instant(item.time) < END
 
 
 @given(data=st.data())
@@ -72,7 +72,7 @@ def test_every_event_in_the_window_is_kept_exactly_once(data: st.DataObject) -> 
     listing = data.draw(listings())
     boundary, kept = Boundary(), []
     for page in data.draw(reads(listing)):
-        result = filter_page(page, boundary, (START, END), "newest_first", time_of, identity_of)
+        result = filter_page(page, boundary, (START, END), "newest_first")
         boundary = result.boundary
         kept.extend(result.items)
     ids = [ident(e) for e in kept]
@@ -83,14 +83,14 @@ def test_every_event_in_the_window_is_kept_exactly_once(data: st.DataObject) -> 
 def test_edges_belong_to_exactly_one_window() -> None:
     on_edge = event(3_600_000, 1)  # exactly END: belongs to the next window
     at_start = event(0, 2)
-    first = filter_page([on_edge, at_start], Boundary(), (START, END), "newest_first", time_of, identity_of)
-    second = filter_page([on_edge], Boundary(), (END, END + timedelta(hours=1)), "newest_first", time_of, identity_of)
+    first = filter_page([on_edge, at_start], Boundary(), (START, END), "newest_first")
+    second = filter_page([on_edge], Boundary(), (END, END + timedelta(hours=1)), "newest_first")
     assert first.items == [at_start] and first.dropped_edge == 1
     assert second.items == [on_edge]
 
 
 def test_oldest_first_mirror() -> None:
     listing = [event(ms, i) for i, ms in enumerate([10, 10, 20, 30])]
-    one = filter_page(listing[:3], Boundary(), (START, END), "oldest_first", time_of, identity_of)
-    two = filter_page(listing[1:], one.boundary, (START, END), "oldest_first", time_of, identity_of)
+    one = filter_page(listing[:3], Boundary(), (START, END), "oldest_first")
+    two = filter_page(listing[1:], one.boundary, (START, END), "oldest_first")
     assert len(one.items) == 3 and [ident(e) for e in two.items] == [ident(listing[3])]

@@ -4,6 +4,7 @@ the API formatted it, each line parses back to the item plus that one key."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -13,22 +14,41 @@ from hypothesis import strategies as st
 
 from shared.errors import RetryableError
 from worker.sinks.base import encode_lines
-from worker.sources.base import Event, split_events
+from worker.sources.base import Event, events_from
 
 META = {"source": "s", "pass": 0, "window_start": "2026-11-01T00:00:00.000Z"}
 
+
+class Head(msgspec.Struct):
+    t: Any = None
+
+
+def keys(heads: list[Head]) -> Iterator[tuple[str, str]]:
+    """The test items' dedup keys: ``t`` is both the time and the identity."""
+    for head in heads:
+        if head.t is None:
+            raise ValueError("no time")
+        yield str(head.t), str(head.t)
+
+
+def events(page: bytes) -> list[Event]:
+    raws = msgspec.json.decode(page, type=list[msgspec.Raw])
+    heads = msgspec.json.decode(page, type=list[Head])
+    return events_from(raws, keys(heads), b"\n" in page or b"\r" in page)
+
+
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8)
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=10)
-objects = st.dictionaries(st.text(max_size=6).filter(lambda k: k != "_logpull"), values, max_size=5)
+objects = st.builds(lambda rest, t: {**rest, "t": t},
+                    st.dictionaries(st.text(max_size=6).filter(lambda k: k not in {"_logpull", "t"}), values, max_size=5),
+                    st.text(min_size=1, max_size=5))
 layouts = st.sampled_from([{"separators": (",", ":")}, {}, {"indent": 2}, {"indent": "\t"}, {"indent": 1, "separators": (" ,", " : ")}])
 
 
 @given(items=st.lists(objects, max_size=5), layout=layouts)
 def test_each_line_is_the_item_plus_logpull(items: list[dict[str, Any]], layout: dict[str, Any]) -> None:
     page = b"[" + b",".join(json.dumps(i, **layout).encode() for i in items) + b"]"
-    raws = msgspec.json.decode(page, type=list[msgspec.Raw])
-    events = [Event(raw, {}) for raw in raws]
-    text = b"".join(encode_lines(events, META))
+    text = encode_lines(events(page), META)
     lines = text.split(b"\n")
     assert lines[-1] == b"" and len(lines) == len(items) + 1
     for line, item in zip(lines, items, strict=False):
@@ -36,15 +56,13 @@ def test_each_line_is_the_item_plus_logpull(items: list[dict[str, Any]], layout:
 
 
 def test_compact_items_keep_their_exact_bytes() -> None:
-    raw = b'{"b":1,"a":"\\u00e9 x","n":12345678901234567890123}'
-    (line,) = [b"".join(encode_lines([Event(raw, {})], META))]
-    assert line.startswith(raw[:-1] + b',"_logpull":')
+    raw = b'{"b":1,"a":"\\u00e9 x","n":12345678901234567890123,"t":"x"}'
+    (event,) = events(b"[" + raw + b"]")
+    assert event.raw == raw and event.time == "x" == event.identity
+    assert encode_lines([event], META).startswith(raw[:-1] + b',"_logpull":')
 
 
-def test_an_item_that_is_not_an_object_is_a_malformed_page() -> None:
-    class Head(msgspec.Struct):
-        id: Any = None
-
-    raws = msgspec.json.decode(b'[{"id": 1}, 7]', type=list[msgspec.Raw])
-    with pytest.raises(RetryableError, match="malformed API page"):
-        split_events(raws, msgspec.json.Decoder(Head))
+@pytest.mark.parametrize("page", [b'[{"t": 1}, {}]', b'[{"x": 1}]', b'[{"t": 1}, { }]'])
+def test_items_without_a_time_make_a_malformed_page(page: bytes) -> None:
+    with pytest.raises(RetryableError, match="malformed API item"):
+        events(page)

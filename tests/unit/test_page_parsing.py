@@ -71,24 +71,26 @@ def test_google_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]]) 
     page = source.fetch(QUERY, None, timeout=5)
     assert page.next_token == "tok"
     first, second = page.items
-    assert bytes(first.raw).startswith(b'{"id": {"time"') and bytes(first.raw).endswith(b'"login_success"}]}')
-    assert source.identity(first.head) == "login|C1|2026-11-01T00:00:01.000Z|-12"
-    assert source.event_time(second.head) == "2026-11-01T00:00:00.500Z"
-    assert source.identity(second.head) == "||2026-11-01T00:00:00.5Z|7"  # as str() of the dict path
+    assert first.raw.startswith(b'{"id":{"time"') and first.raw.endswith(b'"login_success"}]}')  # one line
+    assert b"123456789012345678901234" in first.raw
+    assert first.identity == "login|C1|2026-11-01T00:00:01.000Z|-12"
+    assert second.time == "2026-11-01T00:00:00.500Z"
+    assert second.identity == "||2026-11-01T00:00:00.5Z|7"  # as str() of the dict path
 
 
 @pytest.mark.parametrize("body", [
-    b'{"items": [{"id": {}}, 5]}',       # an item that is not an object
+    b'{"items": [{"id": {"time": "2026-11-01T00:00:01.000Z"}}, 5]}',  # an item that is not an object
     b'{"items": 5}',                     # items that are not a list
     b'[{"id": {}}]',                     # not an object at all
     b'{"items": [{"id": {}}], "nextPageToken": 5}',  # a token that is not a string
+    b'{"items": [{"id": {"time": "yesterday"}}]}',  # an item without a usable time
     b'{"items": [{"id": {}}',            # truncated
     b"<html>oops</html>",                # not JSON
 ])
 def test_google_malformed_pages_are_retryable(server: tuple[str, type[Canned]], body: bytes) -> None:
     url, canned = server
     canned.body = body
-    with pytest.raises(RetryableError, match="malformed API page"):
+    with pytest.raises(RetryableError, match="malformed API (page|item)"):
         google(url).fetch(QUERY, None, timeout=5)
 
 
@@ -99,11 +101,12 @@ def test_google_empty_page_ends_the_window(server: tuple[str, type[Canned]]) -> 
     assert page.items == [] and page.next_token is None
 
 
-@pytest.mark.parametrize("body", [b'[{"uuid": "a"}, "x"]', b'{"uuid": "a"}', b'[{"uuid": "a"}', b"<html/>"])
+@pytest.mark.parametrize("body", [b'[{"uuid": "a", "published": "2026-11-01T00:00:02.000Z"}, "x"]', b'[{"uuid": "a"}]',
+                                  b'{"uuid": "a"}', b'[{"uuid": "a"}', b"<html/>"])
 def test_okta_malformed_pages_are_retryable(server: tuple[str, type[Canned]], body: bytes) -> None:
     url, canned = server
     canned.body = body
-    with pytest.raises(RetryableError, match="malformed API page"):
+    with pytest.raises(RetryableError, match="malformed API (page|item)"):
         okta(url).fetch(QUERY, None, timeout=5)
 
 
@@ -112,5 +115,5 @@ def test_okta_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]]) ->
     canned.body = b'[{"uuid": "u1", "published": "2026-11-01T00:00:02.000Z", "actor": {"id": "x"}}]'
     source = okta(url)
     (event,) = source.fetch(QUERY, None, timeout=5).items
-    assert bytes(event.raw) == canned.body[1:-1]
-    assert source.identity(event.head) == "u1" and source.event_time(event.head) == "2026-11-01T00:00:02.000Z"
+    assert event.raw == canned.body[1:-1]
+    assert event.identity == "u1" and event.time == "2026-11-01T00:00:02.000Z"

@@ -14,7 +14,6 @@ Only an accepted page is ever published, and its committed name is a function of
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -25,8 +24,9 @@ from worker.sources.base import Event
 
 
 class Sink(Protocol):
-    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes | memoryview]) -> str:
-        """Write a staged part; return its reference (to store in the checkpoint)."""
+    def stage(self, key: WindowKey, seq: int, owner: str, data: bytes) -> str:
+        """Write a staged part (``data``: JSON lines); return its reference (to store
+        in the checkpoint)."""
         ...
 
     def publish(self, key: WindowKey, seq: int, staged: str) -> None:
@@ -68,27 +68,8 @@ def staged_name(key: WindowKey, seq: int, owner: str, suffix: str) -> str:
     return f"{staging_prefix(key)}{seq:06d}.{safe_owner}{suffix}"
 
 
-def encode_lines(events: Iterable[Event], meta: dict[str, Any]) -> list[bytes | memoryview]:
+def encode_lines(events: Iterable[Event], meta: dict[str, Any]) -> bytes:
     """One JSON line per event: the API's item as received plus one ``_logpull`` key,
-    spliced in before its closing brace (the item is neither parsed nor re-encoded).
-    An item the API sent across lines (pretty-printed) is re-encoded compactly."""
+    spliced in before its closing brace (``Event.raw`` is one line and not empty)."""
     tail = b',"_logpull":' + orjson.dumps(meta) + b"}\n"
-    lines: list[bytes | memoryview] = []
-    for event in events:
-        raw = bytes(event.raw)
-        if b"\n" in raw or b"\r" in raw:
-            raw = _compact_json(raw)
-        if raw[-2:-1] in _SPACE_OR_BRACE and raw[:-1].rstrip().endswith(b"{"):
-            lines.append(b"{" + tail[1:])  # an empty object: no comma before our key
-            continue
-        lines.append(memoryview(raw)[:-1])  # a JSON object: its last byte is "}"
-        lines.append(tail)
-    return lines
-
-
-_SPACE_OR_BRACE = (b"{", b" ", b"\t")
-
-
-def _compact_json(raw: bytes) -> bytes:
-    """The same JSON on one line (the standard library keeps numbers of any size)."""
-    return json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return b"".join([event.raw[:-1] + tail for event in events])

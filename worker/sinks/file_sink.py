@@ -20,11 +20,10 @@ class FileSink:
         self.root = Path(root).resolve()
         self.suffix = ".jsonl.gz" if compression == "gzip" else ".jsonl"
 
-    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes | memoryview]) -> str:
+    def stage(self, key: WindowKey, seq: int, owner: str, data: bytes) -> str:
         name = staged_name(key, seq, owner, self.suffix)
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = b"".join(lines)
         if self.suffix.endswith(".gz"):
             data = gzip.compress(data, compresslevel=5, mtime=0)
         tmp = path.with_name(path.name + ".tmp")

@@ -51,9 +51,9 @@ class S3Sink:
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
 
-    def stage(self, key: WindowKey, seq: int, owner: str, lines: list[bytes | memoryview]) -> str:
+    def stage(self, key: WindowKey, seq: int, owner: str, data: bytes) -> str:
         name = staged_name(key, seq, owner, self.suffix)
-        body = b"".join(lines)
+        body = data
         if self.suffix.endswith(".gz"):
             body = gzip.compress(body, compresslevel=5, mtime=0)
         self._call("put_object", Bucket=self.bucket, Key=self._key(name), Body=body,

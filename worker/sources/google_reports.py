@@ -11,6 +11,7 @@ import http.client
 import json
 import socket
 from datetime import timedelta
+from collections.abc import Iterator
 from typing import Any
 
 import google.auth.exceptions
@@ -25,7 +26,7 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Event, Page, Query, classify_status, split_events
+from worker.sources.base import Ordering, Page, Query, classify_status, events_from
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -105,24 +106,53 @@ class _Body(msgspec.Struct):
     nextPageToken: str | None = None  # noqa: N815 - the API's name
 
 
-class _Head(msgspec.Struct):
-    """What dedup reads of an Activity: its ``id`` (time, uniqueQualifier, …)."""
+class _Id(msgspec.Struct):
+    """An Activity's ``id``: what dedup reads of it (missing fields read as "")."""
 
-    id: Any = None
+    time: Any = ""
+    uniqueQualifier: Any = ""  # noqa: N815 - the API's names
+    applicationName: Any = ""  # noqa: N815
+    customerId: Any = ""  # noqa: N815
 
 
-_HEAD = msgspec.json.Decoder(_Head)
+class _Item(msgspec.Struct):
+    id: _Id | None = None
+
+
+class _Ids(msgspec.Struct):
+    """The same response, decoded for the items' ids only (every other field skipped)."""
+
+    items: list[_Item] | None = None
+
+
+_IDS = msgspec.json.Decoder(_Ids)
+
+
+def _identity(application: Any, customer: Any, time: Any, unique: Any) -> str:
+    """CONTRACT.md: (applicationName, customerId, time, uniqueQualifier)."""
+    return f"{application}|{customer}|{time}|{unique}"
+
+
+def _keys(items: list[_Item]) -> Iterator[tuple[str, str]]:
+    for item in items:
+        i = item.id
+        if i is None:
+            raise ValueError("an activity without an id")
+        yield canonical_instant(str(i.time)), _identity(i.applicationName, i.customerId, i.time, i.uniqueQualifier)
 
 
 class RawPageModel(JsonModel):  # type: ignore[misc]
-    """googleapiclient's JSON model, but a page is split into its items' raw bytes
-    (written to the sink as received) and their ``id``; nothing else is parsed."""
+    """googleapiclient's JSON model, but a page is only split into its items' raw bytes
+    (written to the sink as received) and the token: ``(_Body, has line breaks)``."""
 
     _decoder = msgspec.json.Decoder(_Body)
 
     def deserialize(self, content: bytes | str) -> Any:
+        data = content.encode("utf-8") if isinstance(content, str) else content
         try:
-            return self._decoder.decode(content)
+            body = self._decoder.decode(data)
+            keys = _keys(_IDS.decode(data).items or []) if body.items else iter(())
+            return body, keys, b"\n" in data or b"\r" in data
         except msgspec.ValidationError as exc:
             raise ValueError(f"not an activities page ({exc})") from exc
         except msgspec.DecodeError as exc:
@@ -130,7 +160,7 @@ class RawPageModel(JsonModel):  # type: ignore[misc]
 
 
 class GoogleReportsSource:
-    ordering = "newest_first"
+    ordering: Ordering = "newest_first"
 
     def __init__(self, settings: SourceSettings, credentials: Credentials, timeout: float = 60) -> None:
         self._settings = settings
@@ -177,15 +207,12 @@ class GoogleReportsSource:
             raise RetryableError(f"malformed API page: {type(exc).__name__}: {exc}") from exc
         except _TRANSIENT_NETWORK as exc:
             raise RetryableError(f"connection problem: {type(exc).__name__}: {exc}") from exc
-        if not isinstance(body, _Body):  # pragma: no cover - the model returns nothing else
-            raise RetryableError("malformed API page: not a JSON object")
-        items: list[Event] = split_events(body.items or (), _HEAD)
-        return Page(items=items, next_token=body.nextPageToken or None)
+        page, keys, multiline = body
+        return Page(items=events_from(page.items or (), keys, multiline), next_token=page.nextPageToken or None)
 
     def identity(self, item: dict[str, Any]) -> str:
-        """CONTRACT.md: (applicationName, customerId, time, uniqueQualifier)."""
         i = item.get("id") or {}
-        return f"{i.get('applicationName', '')}|{i.get('customerId', '')}|{i.get('time', '')}|{i.get('uniqueQualifier', '')}"
+        return _identity(i.get("applicationName", ""), i.get("customerId", ""), i.get("time", ""), i.get("uniqueQualifier", ""))
 
     def event_time(self, item: dict[str, Any]) -> str:
         return canonical_instant(str((item.get("id") or {}).get("time", "")))

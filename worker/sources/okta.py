@@ -20,7 +20,7 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Page, Query, classify_status, split_events
+from worker.sources.base import Ordering, Page, Query, classify_status, events_from
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
@@ -29,13 +29,14 @@ _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.Ch
 
 
 class _Head(msgspec.Struct):
-    """What dedup reads of a LogEvent."""
+    """What dedup reads of a LogEvent (missing fields read as "")."""
 
-    uuid: Any = None
-    published: Any = None
+    uuid: Any = ""
+    published: Any = ""
 
 
-_HEAD = msgspec.json.Decoder(_Head)
+_HEADS = msgspec.json.Decoder(list[_Head])
+
 _LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
@@ -98,7 +99,7 @@ def classify(response: requests.Response, had_cursor: bool, now: float) -> Excep
 
 
 class OktaSystemLogSource:
-    ordering = "oldest_first"
+    ordering: Ordering = "oldest_first"
 
     def __init__(self, settings: SourceSettings, token: str | None) -> None:
         base = settings.api_endpoint or f"https://{settings.domain}"
@@ -128,13 +129,16 @@ class OktaSystemLogSource:
             raise RetryableError(f"connection problem: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
             raise classify(response, token is not None, time.time())
+        content = response.content
         try:
-            raws = _LIST.decode(response.content)
+            raws = _LIST.decode(content)
+            heads = _HEADS.decode(content) if raws else []
         except msgspec.ValidationError as exc:
             raise RetryableError(f"malformed API page: not a list of log events ({exc})") from exc
         except msgspec.DecodeError as exc:
             raise RetryableError(f"malformed API page: {exc}") from exc
-        items = split_events(raws, _HEAD)
+        keys = ((canonical_instant(str(h.published)), str(h.uuid)) for h in heads)
+        items = events_from(raws, keys, b"\n" in content or b"\r" in content)
         following = response.links.get("next", {}).get("url")
         # a bounded query is finished when a page is empty or the link does not move on
         if not items or following == token:

@@ -1,0 +1,102 @@
+"""Group checkpoints: when DynamoDB accepts checkpoints slower than pages arrive, one
+checkpoint accepts every page staged meanwhile (up to ``max_pages_per_checkpoint``); a
+crash right after such a checkpoint leaves several parts staged, and the next run
+publishes them all. Counted against the simulator's ground truth, event by event."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from orchestrator.tick import Orchestrator
+from shared.models import WindowRecord
+from shared.verify import compare
+from worker.context import WorkerContext
+from worker.loop import work
+
+pytestmark = pytest.mark.integration
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+class Crash(BaseException):
+    """Stands for SIGKILL: nothing in the worker catches it."""
+
+
+def slow_writes(ctx: WorkerContext, seconds: float, written: list[WindowRecord]) -> None:
+    """A state store that takes ``seconds`` per write (pages pile up meanwhile)."""
+    write = ctx.store.write
+
+    def slow(record: WindowRecord, *args: Any, **kwargs: Any) -> None:
+        time.sleep(seconds)
+        write(record, *args, **kwargs)
+        written.append(record)
+
+    ctx.store.write = slow  # type: ignore[method-assign]
+
+
+def setup(make_stack: Callable[..., Any], simulator: Callable[..., Any], group: int) -> tuple[Any, Any]:
+    sim = simulator(events=700, seed=9, start=START, end=START + timedelta(hours=2))
+    stack = make_stack(sim.url, source={"end": "2026-11-01T02:00:00Z", "page_size": 25},
+                       worker={"lease": "2s", "task_deadline": "60s", "max_pages_per_checkpoint": group})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    return sim, stack
+
+
+def test_slow_checkpoints_accept_several_pages_each(make_stack: Callable[..., Any],
+                                                    simulator: Callable[..., Any]) -> None:
+    sim, stack = setup(make_stack, simulator, group=4)
+    ctx = WorkerContext.from_settings(stack.settings)
+    written: list[WindowRecord] = []
+    slow_writes(ctx, 0.15, written)
+    work(ctx, until_idle=True)
+    windows = list(stack.store.list_windows("gws-login"))
+    assert all(w.state == "done" for w in windows)
+    pages = sum(w.pages for w in windows)
+    checkpoints = [r for r in written if r.pages]
+    assert len(checkpoints) < pages, "no page waited for a checkpoint: nothing was grouped"
+    steps = [len(r.staged) for r in checkpoints]
+    assert max(steps) > 1 and max(steps) <= 4, steps
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 700), result
+
+
+def test_group_of_one_is_a_write_per_page(make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
+    sim, stack = setup(make_stack, simulator, group=1)
+    ctx = WorkerContext.from_settings(stack.settings)
+    written: list[WindowRecord] = []
+    slow_writes(ctx, 0.05, written)
+    work(ctx, until_idle=True)
+    pages = sum(w.pages for w in stack.store.list_windows("gws-login"))
+    assert len([r for r in written if r.pages]) == pages
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates) == (0, 0), result
+
+
+def test_a_crash_after_a_group_checkpoint_publishes_all_its_parts(make_stack: Callable[..., Any],
+                                                                   simulator: Callable[..., Any]) -> None:
+    sim, stack = setup(make_stack, simulator, group=4)
+    written: list[WindowRecord] = []
+    crashed: list[WindowRecord] = []
+
+    def crash_after_a_group(point: str) -> None:
+        if point == "after_checkpoint" and not crashed and written and len(written[-1].staged) > 1:
+            crashed.append(written[-1])
+            raise Crash(point)
+
+    ctx = WorkerContext.from_settings(stack.settings, fault=crash_after_a_group)
+    slow_writes(ctx, 0.15, written)
+    with pytest.raises(Crash):
+        work(ctx, until_idle=True)
+    (group,) = crashed
+    assert len(group.staged) > 1
+    unpublished = [name for _, name in group.staged if (stack.sink_root / name).exists()]
+    assert len(unpublished) == len(group.staged), "the crash should leave every part of the group staged"
+    time.sleep(2.3)  # the dead worker's lease and message visibility run out
+    work(WorkerContext.from_settings(stack.settings), until_idle=True)
+    assert all(w.state == "done" for w in stack.store.list_windows("gws-login"))
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 700), result
