@@ -174,9 +174,20 @@ class Pager:
         prepared = self._prepare(record, page)
         self._pending.append(prepared)
         self._next = prepared.after
-        self._hand_over(committer, wait=prepared.after.state == "done")
+        last = prepared.after.state == "done"
+        if last or not self._last_page_is_here(following):
+            self._hand_over(committer, wait=last)
         self.stats.durations.append(self.ctx.clock() - started)
         return following
+
+    def _last_page_is_here(self, following: Future[Page] | None) -> bool:
+        """The window's last page is already read: the pages staged now wait for it, so
+        that the window ends with one checkpoint rather than two in a row."""
+        if following is None or not following.done() or following.cancelled():
+            return False
+        if following.exception() is not None:
+            return False
+        return following.result().next_token is None and len(self._pending) < self._group
 
     def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
         """Give the committer the pages staged so far, as one checkpoint: at once when it
