@@ -44,14 +44,16 @@ class WorkerContext:
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
     _local: threading.local = field(default_factory=threading.local)
     _acker: ThreadPoolExecutor | None = None
+    _acker_lock: threading.Lock = field(default_factory=threading.Lock)  # a task's tail acks too
 
     def ack_later(self, receipt_handle: str) -> None:
         """Delete a finished task's message in the background, so the next task does not
         wait for it. Losing the delete (a crash) is harmless: the message comes back to a
         worker that finds its window done and deletes it then. ``flush_acks`` waits."""
-        if self._acker is None:
-            self._acker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ack")
-        self._acker.submit(self._ack, receipt_handle)
+        with self._acker_lock:
+            if self._acker is None:
+                self._acker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ack")
+            self._acker.submit(self._ack, receipt_handle)
 
     def _ack(self, receipt_handle: str) -> None:
         try:
@@ -60,7 +62,8 @@ class WorkerContext:
             log.warning("message_delete_failed", error=str(exc))
 
     def flush_acks(self) -> None:
-        acker, self._acker = self._acker, None
+        with self._acker_lock:
+            acker, self._acker = self._acker, None
         if acker is not None:
             acker.shutdown(wait=True)
 

@@ -39,8 +39,11 @@ class Heartbeat:
         self.lost = threading.Event()
 
     def __enter__(self) -> Heartbeat:
-        self._thread.start()
+        self.start()
         return self
+
+    def start(self) -> None:
+        self._thread.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()

@@ -34,16 +34,19 @@ def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = N
     how many ran. Deletes of finished messages still in flight are waited for."""
     settings = ctx.settings.worker
     receiver = Receiver(ctx, int(max(0, settings.receive_wait.total_seconds())), int(settings.lease.total_seconds()))
+    runner = TaskRunner(ctx, on_last_page=receiver.receive_ahead, overlap_tails=True)
     freeze_long_lived()
     try:
-        return _loop(ctx, receiver, until_idle, max_tasks)
+        return _loop(ctx, receiver, runner, until_idle, max_tasks)
     finally:
-        receiver.close()
-        ctx.flush_acks()
+        try:
+            runner.close()  # the last task's tail (its acknowledgement too)
+        finally:
+            receiver.close()
+            ctx.flush_acks()
 
 
-def _loop(ctx: WorkerContext, receiver: Receiver, until_idle: bool, max_tasks: int | None) -> int:
-    runner = TaskRunner(ctx, on_last_page=receiver.receive_ahead)
+def _loop(ctx: WorkerContext, receiver: Receiver, runner: TaskRunner, until_idle: bool, max_tasks: int | None) -> int:
     settings = ctx.settings.worker
     idle = tasks = 0
     while not ctx.stop_requested.is_set():

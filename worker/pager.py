@@ -85,6 +85,7 @@ class Pager:
         self._pending: list[_Prepared] = []  # staged, not yet handed to the committer
         self._group = max(1, ctx.settings.worker.max_pages_per_checkpoint)
         self._committing: Future[None] | None = None
+        self._finishing: ThreadPoolExecutor | None = None  # a deferred run's committer
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
@@ -126,10 +127,13 @@ class Pager:
         estimate = max(self.stats.durations, default=0.0)
         return self.ctx.clock() + estimate + self._margin > self.deadline
 
-    def run(self) -> WindowRecord:
+    def run(self, defer_last: bool = False) -> WindowRecord:
         """Page while another page fits before the deadline (the first page of a run is
         tried whenever the safety margin is left, so a slow API still makes progress).
-        Returns (or raises) only once the last checkpoint handed out is settled."""
+        Returns (or raises) only once the last checkpoint handed out is settled, except
+        with ``defer_last`` when the window was read to its end: then its last checkpoint
+        may still be in flight (``finishing``) and ``finish()`` settles it. The API is
+        never used again by this pager either way."""
         pool = self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
         ahead, self._ahead = self._ahead, None
@@ -137,7 +141,10 @@ class Pager:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
             self._hand_over(committer, wait=True)
-            self._settle()
+            if defer_last and self._next.state == "done" and self._committing is not None:
+                self._finishing = committer
+            else:
+                self._settle()
         except BaseException:
             self._settle_after_error()
             raise
@@ -146,7 +153,23 @@ class Pager:
             # which is not thread-safe (a prefetch only starts when it fits the deadline)
             self._pool = None
             pool.shutdown(wait=True, cancel_futures=True)
-            committer.shutdown(wait=True)
+            if self._finishing is None:
+                committer.shutdown(wait=True)
+        return self.record
+
+    @property
+    def finishing(self) -> bool:
+        """The window is read to its end; its last checkpoint may still be in flight."""
+        return self._finishing is not None
+
+    def finish(self) -> WindowRecord:
+        """Settle the last checkpoint of a deferred ``run`` (raising what it raised)."""
+        committer, self._finishing = self._finishing, None
+        try:
+            self._settle()
+        finally:
+            if committer is not None:
+                committer.shutdown(wait=True)
         return self.record
 
     def step(self, ahead: Future[Page] | None, pool: ThreadPoolExecutor,

@@ -7,11 +7,13 @@ worker: unexpected errors hand the task back (``retry``) with its checkpoint int
 
 from __future__ import annotations
 
+import contextvars
 import math
-from collections.abc import Callable
 import os
 import socket
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,9 +46,31 @@ class Outcome:
 
 
 class TaskRunner:
-    def __init__(self, ctx: WorkerContext, on_last_page: Callable[[], None] | None = None) -> None:
+    """Runs tasks one after the other. With ``overlap_tails`` a task that read its window
+    to the end returns before its last checkpoint is accepted: that tail (settle the
+    checkpoint, publish, acknowledge, log) finishes on a thread of its own while the next
+    task takes its lease and reads its first page. One tail at a time; ``drain()`` waits
+    for it (the worker loop drains before it exits)."""
+
+    def __init__(self, ctx: WorkerContext, on_last_page: Callable[[], None] | None = None,
+                 overlap_tails: bool = False) -> None:
         self.ctx = ctx
         self.on_last_page = on_last_page  # e.g. receive the next task meanwhile
+        self._tails = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tail") if overlap_tails else None
+        self._tail: Future[None] | None = None
+
+    def drain(self) -> None:
+        """Wait for the tail in flight (a crash inside it is raised here)."""
+        tail, self._tail = self._tail, None
+        if tail is not None:
+            tail.result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            if self._tails is not None:
+                self._tails.shutdown(wait=True)
 
     def run(self, received: Received, started: float, deadline: float) -> Outcome:
         try:
@@ -64,6 +88,9 @@ class TaskRunner:
             if not isinstance(exc, AwsError):  # AWS being unavailable is not a bug
                 log.exception("task_crashed")
             result = Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}", "error_class": type(exc).__name__})
+        if result.outcome == "finishing":  # its tail logs the outcome
+            clear_task()
+            return result
         return self._finish(result, started)
 
     def _run_task(self, message: TaskMessage, received: Received, started: float, deadline: float) -> Outcome:
@@ -89,23 +116,55 @@ class TaskRunner:
         heartbeat = Heartbeat(ctx.store, ctx.queue, record.key, owner, received.receipt_handle, lease, ctx.clock)
         pager.lease_lost = heartbeat.lost
         try:
-            with heartbeat:
-                try:
-                    self._roll_forward(record)
-                    pager.exclude = self._committed_before(record, source)
-                    pager.run()
-                finally:
-                    pager.close()  # a page read ahead is never left running
-        except LeaseLost as exc:
-            return Outcome("retry", {**_stats(pager.stats), "reason": f"lease lost: {exc}", "error_class": "LeaseLost"})
-        except PermanentError as exc:
-            return self._dead_letter(received, (pager.record, owner), exc, pager.stats)
-        except RetryableError as exc:
-            return self._give_back(received, pager, owner, exc)
-        except Exception as exc:  # noqa: BLE001 - a bug or an unexpected library error
-            log.exception("task_crashed")
-            return self._give_back(received, pager, owner, RetryableError(f"{type(exc).__name__}: {exc}"))
+            heartbeat.start()
+            try:
+                self._roll_forward(record)
+                pager.exclude = self._committed_before(record, source)
+                pager.run(defer_last=self._tails is not None)
+            finally:
+                pager.close()  # a page read ahead is never left running
+                if not pager.finishing:
+                    heartbeat.stop()
+        except Exception as exc:  # noqa: BLE001 - mapped to an outcome
+            return self._after_error(exc, received, pager, owner)
+        if pager.finishing:
+            return self._defer_tail(message, received, pager, owner, heartbeat, started)
         return self._after_paging(message, received, pager, owner)
+
+    def _after_error(self, exc: Exception, received: Received, pager: Pager, owner: str) -> Outcome:
+        if isinstance(exc, LeaseLost):
+            return Outcome("retry", {**_stats(pager.stats), "reason": f"lease lost: {exc}", "error_class": "LeaseLost"})
+        if isinstance(exc, PermanentError):
+            return self._dead_letter(received, (pager.record, owner), exc, pager.stats)
+        if isinstance(exc, RetryableError):
+            return self._give_back(received, pager, owner, exc)
+        log.exception("task_crashed", exc_info=exc)  # a bug or an unexpected library error
+        return self._give_back(received, pager, owner, RetryableError(f"{type(exc).__name__}: {exc}"))
+
+    def _defer_tail(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
+                    heartbeat: Heartbeat, started: float) -> Outcome:
+        """Finish the task on the tail thread (with this task's log context)."""
+        assert self._tails is not None  # noqa: S101 - only a deferred run gets here
+        try:
+            self.drain()  # one tail at a time
+        except BaseException:
+            heartbeat.stop()
+            raise
+        context = contextvars.copy_context()
+        self._tail = self._tails.submit(context.run, self._tail_of, message, received, pager, owner, heartbeat, started)
+        return Outcome("finishing")
+
+    def _tail_of(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
+                 heartbeat: Heartbeat, started: float) -> None:
+        try:
+            try:
+                pager.finish()
+            finally:
+                heartbeat.stop()
+            result = self._after_paging(message, received, pager, owner)
+        except Exception as exc:  # noqa: BLE001 - mapped to an outcome, as in _run_task
+            result = self._after_error(exc, received, pager, owner)
+        self._finish(result, started)
 
     def _after_paging(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
         record = pager.record
