@@ -84,7 +84,8 @@ class Pager:
         self._next = record  # the state after the last page staged
         self._pending: list[_Prepared] = []  # staged, not yet handed to the committer
         self._group = max(1, ctx.settings.worker.max_pages_per_checkpoint)
-        self._committing: Future[None] | None = None
+        self._committing: list[Future[None]] = []  # checkpoints handed over, in page order
+        self._broken: BaseException | None = None  # a checkpoint failed: none may follow it
         self._finishing: ThreadPoolExecutor | None = None  # a deferred run's committer
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
@@ -141,7 +142,7 @@ class Pager:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
             self._hand_over(committer, wait=True)
-            if defer_last and self._next.state == "done" and self._committing is not None:
+            if defer_last and self._next.state == "done" and self._committing:
                 self._finishing = committer
             else:
                 self._settle()
@@ -214,41 +215,43 @@ class Pager:
 
     def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
         """Give the committer the pages staged so far, as one checkpoint: at once when it
-        is idle; otherwise they wait for the checkpoint in flight, unless ``wait`` or the
-        group is full, when we wait for it here (checkpoints are accepted in page order)."""
+        is idle; otherwise they wait for the checkpoint in flight, unless ``wait`` (the
+        window's last page: queued behind it) or the group is full (we wait for it here).
+        Queued checkpoints run in page order, and none runs once one has failed."""
         if not self._pending:
             return
-        busy = self._committing is not None and not self._committing.done()
-        if busy and not wait and len(self._pending) < self._group:
-            return
-        self._settle()
+        busy = any(not f.done() for f in self._committing)
+        if busy and not wait:
+            if len(self._pending) < self._group:
+                return
+            self._settle()
         group, self._pending = self._pending, []
-        self._committing = committer.submit(self._checkpoint, group)
+        self._committing.append(committer.submit(self._checkpoint, group))
 
     def _settle(self) -> None:
-        """Wait for the checkpoint in flight; its error (a lost lease, …) is ours."""
-        committing, self._committing = self._committing, None
-        if committing is not None:
-            began = self.ctx.clock()
-            try:
-                committing.result()
-            finally:
-                self.stats.commit_wait_s += self.ctx.clock() - began
+        """Wait for the checkpoints in flight; their error (a lost lease, …) is ours."""
+        committing, self._committing = self._committing, []
+        began = self.ctx.clock()
+        try:
+            for future in committing:
+                future.result()  # the first failure stops the chain: later ones raise it too
+        finally:
+            self.stats.commit_wait_s += self.ctx.clock() - began
 
     def _settle_after_error(self) -> None:
-        """After an error here, still let the checkpoint in flight finish (so ``record``
+        """After an error here, still let the checkpoints in flight finish (so ``record``
         is the truth); a lost lease found there is the error that matters. Pages staged
         but not handed over are dropped: the next run reads them again."""
         self._pending = []
-        committing, self._committing = self._committing, None
-        if committing is None:
-            return
-        try:
-            committing.result()
-        except LeaseLost:
-            raise
-        except BaseException:  # noqa: BLE001 - the error already on its way wins
-            log.warning("checkpoint_failed_after_error", exc_info=True)
+        committing, self._committing = self._committing, []
+        for future in committing:
+            try:
+                future.result()
+            except LeaseLost:
+                raise
+            except BaseException:  # noqa: BLE001 - the error already on its way wins
+                log.warning("checkpoint_failed_after_error", exc_info=True)
+                return
 
     def _room_for_another(self, started: float) -> bool:
         """Prefetch only when the page after this one will surely be committed in this
@@ -304,6 +307,15 @@ class Pager:
     def _checkpoint(self, group: list[_Prepared]) -> None:
         """One checkpoint for the staged pages of ``group`` (consecutive, in page order),
         then publish their parts: the state after the last page, naming every part."""
+        if self._broken is not None:  # the checkpoint before this one failed: its pages are not ours
+            raise self._broken
+        try:
+            self._accept(group)
+        except BaseException as exc:
+            self._broken = exc
+            raise
+
+    def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before
         after = group[-1].after.evolve(staged=tuple(p.part for p in group if p.part))
         # the heartbeat alone moves the lease, so it never outlives the message's visibility
