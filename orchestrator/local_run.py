@@ -27,6 +27,7 @@ from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
 log = get_logger("logpull.run")
 TICK_SECONDS = 1.0
 TAIL_TICK_SECONDS = 0.2
+IN_HAND_PER_WORKER = 3  # a task finishing its tail, one running, one received ahead
 BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
 
 
@@ -140,10 +141,10 @@ class LocalRun:
 
     @staticmethod
     def _tick_every(progress: Progress, pool: WorkerPool | None) -> float:
-        """Once every window left is in a worker's hands, look more often: the run ends
-        when the last one is done, not up to a tick later."""
+        """Once every window left can be in the workers' hands, look more often: the run
+        ends when the last one is done, not up to a tick later."""
         left = progress.windows_total - progress.windows_done - progress.windows_failed
-        return TAIL_TICK_SECONDS if pool and left <= pool.size else TICK_SECONDS
+        return TAIL_TICK_SECONDS if pool and left <= pool.size * IN_HAND_PER_WORKER else TICK_SECONDS
 
     def until_caught_up(self, pool: WorkerPool | None,
                         report: Callable[[Progress], None] = lambda _p: None) -> Progress:
