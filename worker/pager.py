@@ -91,6 +91,16 @@ class Pager:
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
         self.on_last_page: Callable[[], None] | None = None  # called once the last page is read
+        self._claim: float | None = None  # lease expiry the first checkpoint takes (see claim())
+        self.on_claimed: Callable[[], None] | None = None  # called once it did
+
+    def claim(self, lease_until: float) -> None:
+        """Page without a lease yet: ``record`` is the window as the orchestrator made it
+        (version 0, pending) with our lease fields, the first page is read at once, and
+        the first checkpoint takes the lease in the same write, on condition the window
+        is untouched and unleased (else ClaimRefused, and nothing was published)."""
+        self._claim = lease_until
+        self.read_ahead()
 
     def read_ahead(self) -> None:
         """Start reading the window's first page before the lease is even taken (for a
@@ -157,6 +167,11 @@ class Pager:
             if self._finishing is None:
                 committer.shutdown(wait=True)
         return self.record
+
+    @property
+    def claimed(self) -> bool:
+        """The lease is ours (taken by acquire, or by the first checkpoint)."""
+        return self._claim is None
 
     @property
     def finishing(self) -> bool:
@@ -318,8 +333,15 @@ class Pager:
     def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before
         after = group[-1].after.evolve(staged=tuple(p.part for p in group if p.part))
-        # the heartbeat alone moves the lease, so it never outlives the message's visibility
-        ctx.store.write(after, before.version, self.owner, keep_lease=after.state != "done")
+        if self._claim is not None:
+            after = after.evolve(lease_expiry=self._claim if after.state != "done" else 0.0)
+            ctx.store.write(after, before.version, self.owner, claim_at=ctx.clock())
+            self._claim = None
+            if self.on_claimed is not None:
+                self.on_claimed()
+        else:
+            # the heartbeat alone moves the lease, so it never outlives the message's visibility
+            ctx.store.write(after, before.version, self.owner, keep_lease=after.state != "done")
         self.record = after  # from here on, the checkpoint is the truth (even if we fail)
         ctx.fault("after_checkpoint")
         for seq, staged in after.staged:

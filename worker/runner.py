@@ -100,8 +100,14 @@ class TaskRunner:
             _, source = ctx.source(message.source)
         except PermanentError as exc:
             return self._dead_letter(received, None, exc)
+        fresh = message.continuation == 0 and received.receive_count == 1
+        if fresh and message.pass_no == FIRST_PASS:
+            claimed = self._run_claiming(message, received, source, owner, started, deadline)
+            if claimed is not None:
+                return claimed
+            fresh = False  # the window is not untouched after all (or its first page failed)
         pager = Pager(ctx, source, owner, deadline, WindowRecord(key=message.key))
-        if message.continuation == 0 and received.receive_count == 1:
+        if fresh:
             pager.read_ahead()  # overlap the first page with taking the lease
         try:
             record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id)
@@ -112,21 +118,56 @@ class TaskRunner:
             pager.close()
             raise
         pager.adopt(record)
-        pager.on_last_page = self.on_last_page
         heartbeat = Heartbeat(ctx.store, ctx.queue, record.key, owner, received.receipt_handle, lease, ctx.clock)
+        heartbeat.start()
+
+        def resume() -> None:
+            self._roll_forward(record)
+            pager.exclude = self._committed_before(record, source)
+
+        outcome = self._page(message, received, pager, owner, heartbeat, started, resume)
+        assert outcome is not None  # noqa: S101 - only a claim falls back
+        return outcome
+
+    def _run_claiming(self, message: TaskMessage, received: Received, source: Source, owner: str,
+                      started: float, deadline: float) -> Outcome | None:
+        """The common case, a new task for a window the orchestrator just made: page at
+        once, and let the first checkpoint take the lease (one DynamoDB write instead of
+        two before work starts). None when it could not: the window was touched or leased
+        already, or paging failed before that first checkpoint; then lease it as usual."""
+        ctx = self.ctx
+        lease = ctx.settings.worker.lease.total_seconds()
+        assumed = WindowRecord(key=message.key, lease_owner=owner, lease_expiry=started + lease,
+                               lease_message=received.message_id)
+        pager = Pager(ctx, source, owner, deadline, assumed)
+        heartbeat = Heartbeat(ctx.store, ctx.queue, message.key, owner, received.receipt_handle, lease, ctx.clock)
+        pager.on_claimed = heartbeat.start
+        pager.claim(started + lease)
+        return self._page(message, received, pager, owner, heartbeat, started, None)
+
+    def _page(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
+              heartbeat: Heartbeat, started: float, resume: Callable[[], None] | None) -> Outcome | None:
+        """Run the pager under the heartbeat and map how it ended to an outcome (None: a
+        claim that did not happen, see _run_claiming)."""
+        pager.on_last_page = self.on_last_page
         pager.lease_lost = heartbeat.lost
         try:
-            heartbeat.start()
             try:
-                self._roll_forward(record)
-                pager.exclude = self._committed_before(record, source)
+                if resume is not None:
+                    resume()
                 pager.run(defer_last=self._tails is not None)
             finally:
                 pager.close()  # a page read ahead is never left running
                 if not pager.finishing:
                     heartbeat.stop()
         except Exception as exc:  # noqa: BLE001 - mapped to an outcome
+            if not pager.claimed:
+                log.info("claim_not_taken", reason=f"{type(exc).__name__}: {exc}")
+                return None
             return self._after_error(exc, received, pager, owner)
+        if not pager.claimed:  # stopped before the first page: the task never began
+            self.ctx.queue.change_visibility(received.receipt_handle, 0)
+            return Outcome("retry", {"pages": 0, "events": 0, "reason": "stop requested"})
         if pager.finishing:
             return self._defer_tail(message, received, pager, owner, heartbeat, started)
         return self._after_paging(message, received, pager, owner)

@@ -178,21 +178,28 @@ class DynamoStateStore:
         return codec.decode_window(response["Attributes"])
 
     def write(self, record: WindowRecord, expected_version: int, owner: str | None,
-              keep_lease: bool = False) -> None:
+              keep_lease: bool = False, claim_at: float | None = None) -> None:
         """Update the window item if it is still at ``expected_version`` under ``owner``.
 
         ``keep_lease`` leaves ``lease_expiry`` as the heartbeat last set it (checkpoints
         must not move the lease past the message's visibility). ``owner=None`` is for
         writers without a lease (the scavenger, operators): the version alone fences them.
+        ``claim_at`` (a clock reading): the write also takes the lease (``record``'s lease
+        fields), only if the window is still pending at ``expected_version`` and no live
+        lease holds it; else ClaimRefused.
         """
         names: dict[str, str] = {"#version": "version"}
         values: dict[str, Any] = {":expected": codec.n(expected_version)}
         assignments = []
-        for index, (name, value) in enumerate(codec.update_attrs(record, keep_lease).items()):
+        for index, (name, value) in enumerate(codec.update_attrs(record, keep_lease and claim_at is None).items()):
             names[f"#a{index}"], values[f":a{index}"] = name, value
             assignments.append(f"#a{index} = :a{index}")
         condition = "#version = :expected"
-        if owner:
+        if claim_at is not None:
+            names["#state"], names["#expiry"] = "state", "lease_expiry"
+            values[":pending"], values[":now"] = {"S": "pending"}, codec.n(claim_at)
+            condition += " AND #state = :pending AND #expiry < :now"
+        elif owner:
             names["#owner"], values[":owner"] = "lease_owner", {"S": owner}
             condition += " AND #owner = :owner"
         try:
@@ -205,6 +212,8 @@ class DynamoStateStore:
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
+            if _conditional_failed(exc) and claim_at is not None:
+                raise ClaimRefused(f"window {record.key} is not untouched at version {expected_version}") from exc
             if _conditional_failed(exc):
                 raise LeaseLost(f"window {record.key} moved on (expected version {expected_version})") from exc
             raise AwsError(f"DynamoDB write failed: {exc}") from exc
@@ -244,6 +253,10 @@ class DynamoStateStore:
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"DynamoDB {operation} on table {self._table} failed: {exc}") from exc
         return result
+
+
+class ClaimRefused(LeaseLost):
+    """A write that was to take the lease found the window touched or leased."""
 
 
 class LeaseUnavailable(LeaseLost):

@@ -94,10 +94,11 @@ def test_a_worker_that_lost_its_lease_commits_nothing(make_stack: Callable[..., 
     def steal(point: str) -> None:
         if point != "after_stage" or stolen:
             return
-        # another worker takes the window over while this one is paused mid-page
+        # another worker takes the window over while this one is paused mid-page (its
+        # first page: the lease is either taken already or about to be, with the checkpoint)
         for record in stack.store.list_windows("gws-login"):
-            if record.state == "running":
-                thief = record.evolve(version=record.version + 1, lease_owner="thief",
+            if record.state in ("pending", "running"):
+                thief = record.evolve(version=record.version + 1, state="running", lease_owner="thief",
                                       lease_expiry=time.time() + 600)
                 stack.store.write(thief, record.version, owner=None)
                 stolen.append(str(record.key))

@@ -104,8 +104,9 @@ def test_a_crash_after_a_group_checkpoint_publishes_all_its_parts(make_stack: Ca
 
 def test_a_finished_tasks_last_checkpoint_overlaps_the_next_task(make_stack: Callable[..., Any],
                                                                   simulator: Callable[..., Any]) -> None:
-    """The next task takes its lease while the previous one's last checkpoint is still
-    being written; each task still logs exactly one outcome, and nothing is lost."""
+    """The next task takes its lease (and reads on) while the previous one's last
+    checkpoint is still being written; each task still logs exactly one outcome, and
+    nothing is lost."""
     from structlog.testing import capture_logs
 
     sim, stack = setup(make_stack, simulator, group=4)
@@ -117,18 +118,21 @@ def test_a_finished_tasks_last_checkpoint_overlaps_the_next_task(make_stack: Cal
         if record.state == "done":
             time.sleep(0.3)
         write(record, *args, **kwargs)
+        if kwargs.get("claim_at") is not None:  # the first checkpoint took the lease
+            order.append(("lease", str(record.key)))
         order.append(("done" if record.state == "done" else "write", str(record.key)))
 
     def noted_acquire(key: Any, *args: Any, **kwargs: Any) -> WindowRecord:
-        order.append(("acquire", str(key)))
-        return acquire(key, *args, **kwargs)
+        leased = acquire(key, *args, **kwargs)
+        order.append(("lease", str(key)))
+        return leased
 
     ctx.store.write = slow_write  # type: ignore[method-assign]
     ctx.store.acquire = noted_acquire  # type: ignore[method-assign]
     with capture_logs() as logs:
         work(ctx, until_idle=True)
-    first, second = dict.fromkeys(key for op, key in order if op == "acquire")
-    assert order.index(("acquire", second)) < order.index(("done", first)), order
+    first, second = dict.fromkeys(key for op, key in order if op == "lease")
+    assert order.index(("lease", second)) < order.index(("done", first)), order
     finished = [line for line in logs if line["event"] == "task_finished"]
     assert [f["outcome"] for f in finished] == ["done", "done"]
     assert sorted(f["total_pages"] for f in finished) == sorted(w.pages for w in stack.store.list_windows("gws-login"))

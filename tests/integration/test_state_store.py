@@ -103,3 +103,24 @@ def test_enqueued_mark_only_moves_contiguously(make_stack: Callable[..., object]
     assert not store.advance_enqueued("gws-login", "2026-11-01T01:00:00.000Z", "2026-11-01T02:00:00.000Z")
     assert store.advance_enqueued("gws-login", "2026-11-01T00:00:00.000Z", "2026-11-01T01:00:00.000Z")
     assert store.get_meta("gws-login").enqueued_until == T0 + HOUR
+
+
+def test_a_claiming_checkpoint_takes_only_an_untouched_unleased_window(make_stack: Callable[..., object]) -> None:
+    from shared.aws.state_store import ClaimRefused
+
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + 2 * HOUR), windows(2))
+    first, second = (w.key for w in windows(2))
+    mine = WindowRecord(key=first, state="running", version=1, pages=1, next_token="t", lease_owner="me",
+                        lease_expiry=100.0, lease_message="m1")
+    store.write(mine, 0, "me", claim_at=50.0)
+    assert store.get_window(first) == mine
+    with pytest.raises(ClaimRefused):  # no longer untouched
+        store.write(mine.evolve(version=1), 0, "other", claim_at=60.0)
+    leased = store.acquire(second, "a", lease_until=100.0, now=10.0)  # pending → running, leased
+    with pytest.raises(ClaimRefused):  # touched and leased
+        store.write(leased.evolve(lease_owner="b"), 0, "b", claim_at=50.0)
+    released = leased.evolve(version=leased.version + 1, state="pending", lease_owner=None, lease_expiry=0.0)
+    store.write(released, leased.version, "a")
+    with pytest.raises(ClaimRefused):  # pending again, but not at version 0
+        store.write(released.evolve(lease_owner="b"), 0, "b", claim_at=200.0)
