@@ -5,7 +5,7 @@ dedup needs parsed, and any malformed body a clear, retryable "malformed API pag
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -78,22 +78,6 @@ def test_google_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]]) 
     assert second.identity == "||2026-11-01T00:00:00.5Z|7"  # as str() of the dict path
 
 
-@pytest.mark.parametrize("body", [
-    b'{"items": [{"id": {"time": "2026-11-01T00:00:01.000Z"}}, 5]}',  # an item that is not an object
-    b'{"items": 5}',                     # items that are not a list
-    b'[{"id": {}}]',                     # not an object at all
-    b'{"items": [{"id": {}}], "nextPageToken": 5}',  # a token that is not a string
-    b'{"items": [{"id": {"time": "yesterday"}}]}',  # an item without a usable time
-    b'{"items": [{"id": {}}',            # truncated
-    b"<html>oops</html>",                # not JSON
-])
-def test_google_malformed_pages_are_retryable(server: tuple[str, type[Canned]], body: bytes) -> None:
-    url, canned = server
-    canned.body = body
-    with pytest.raises(RetryableError, match="malformed API (page|item)"):
-        google(url).fetch(QUERY, None, timeout=5)
-
-
 def test_google_empty_page_ends_the_window(server: tuple[str, type[Canned]]) -> None:
     url, canned = server
     canned.body = b'{"kind": "admin#reports#activities"}'
@@ -101,13 +85,29 @@ def test_google_empty_page_ends_the_window(server: tuple[str, type[Canned]]) -> 
     assert page.items == [] and page.next_token is None
 
 
-@pytest.mark.parametrize("body", [b'[{"uuid": "a", "published": "2026-11-01T00:00:02.000Z"}, "x"]', b'[{"uuid": "a"}]',
-                                  b'{"uuid": "a"}', b'[{"uuid": "a"}', b"<html/>"])
-def test_okta_malformed_pages_are_retryable(server: tuple[str, type[Canned]], body: bytes) -> None:
+MALFORMED = [
+    (google, b'{"items": [{"id": {"time": "2026-11-01T00:00:01.000Z"}}, 5]}'),  # an item that is not an object
+    (google, b'{"items": 5}'),  # items that are not a list
+    (google, b'[{"id": {}}]'),  # not an object at all
+    (google, b'{"items": [{"id": {}}], "nextPageToken": 5}'),  # a token that is not a string
+    (google, b'{"items": [{"id": {"time": "yesterday"}}]}'),  # an item without a usable time
+    (google, b'{"items": [{"id": {}}'),  # truncated
+    (google, b"<html>oops</html>"),  # not JSON
+    (okta, b'[{"uuid": "a", "published": "2026-11-01T00:00:02.000Z"}, "x"]'),
+    (okta, b'[{"uuid": "a"}]'),
+    (okta, b'{"uuid": "a"}'),
+    (okta, b'[{"uuid": "a"}'),
+    (okta, b"<html/>"),
+]
+
+
+@pytest.mark.parametrize(("make", "body"), MALFORMED)
+def test_malformed_pages_are_retryable(server: tuple[str, type[Canned]], make: Callable[[str], Source],
+                                       body: bytes) -> None:
     url, canned = server
     canned.body = body
     with pytest.raises(RetryableError, match="malformed API (page|item)"):
-        okta(url).fetch(QUERY, None, timeout=5)
+        make(url).fetch(QUERY, None, timeout=5)
 
 
 def test_okta_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]]) -> None:
