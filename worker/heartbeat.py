@@ -29,6 +29,7 @@ class Heartbeat:
         receipt_handle: str,
         lease_seconds: float,
         clock: Callable[[], float],
+        since: float | None = None,
     ) -> None:
         self._store, self._queue, self._key, self._owner = store, queue, key, owner
         self._receipt = receipt_handle
@@ -37,6 +38,14 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self.lost = threading.Event()
+        self.leased = threading.Event()  # clear: only the message is kept invisible (a claim to come)
+        self.leased.set()
+        # the message stays invisible until _visible_from + lease (from its receipt, then each beat)
+        self._visible_from = clock() if since is None else since
+
+    def lease_until(self) -> float:
+        """The longest lease that still expires before the message can reappear."""
+        return self._visible_from + self._lease
 
     def __enter__(self) -> Heartbeat:
         self.start()
@@ -62,11 +71,12 @@ class Heartbeat:
     def beat(self) -> bool:
         now = self._clock()
         try:
-            if not self._store.extend_lease(self._key, self._owner, now + self._lease):
+            if self.leased.is_set() and not self._store.extend_lease(self._key, self._owner, now + self._lease):
                 self.lost.set()
                 return False
             if not self._stop.is_set():  # never undo a give-back's visibility after stop()
                 self._queue.change_visibility(self._receipt, int(self._lease) + 1)
+                self._visible_from = now
         except ReceiptHandleInvalid:
             log.info("heartbeat_stopped", reason="receipt handle no longer valid")
             return False

@@ -91,10 +91,10 @@ class Pager:
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
         self.on_last_page: Callable[[], None] | None = None  # called once the last page is read
-        self._claim: float | None = None  # lease expiry the first checkpoint takes (see claim())
+        self._claim: Callable[[], float] | None = None  # the lease expiry the first checkpoint takes
         self.on_claimed: Callable[[], None] | None = None  # called once it did
 
-    def claim(self, lease_until: float) -> None:
+    def claim(self, lease_until: Callable[[], float]) -> None:
         """Page without a lease yet: ``record`` is the window as the orchestrator made it
         (version 0, pending) with our lease fields, the first page is read at once, and
         the first checkpoint takes the lease in the same write, on condition the window
@@ -152,8 +152,8 @@ class Pager:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
             self._hand_over(committer, wait=True)
-            if defer_last and self._next.state == "done" and self._committing:
-                self._finishing = committer
+            if defer_last and self._next.state == "done" and self._committing and self._claim is None:
+                self._finishing = committer  # (a claim in flight is settled here: it decides the task)
             else:
                 self._settle()
         except BaseException:
@@ -334,7 +334,7 @@ class Pager:
         ctx, before = self.ctx, group[0].before
         after = group[-1].after.evolve(staged=tuple(p.part for p in group if p.part))
         if self._claim is not None:
-            after = after.evolve(lease_expiry=self._claim if after.state != "done" else 0.0)
+            after = after.evolve(lease_expiry=self._claim() if after.state != "done" else 0.0)
             ctx.store.write(after, before.version, self.owner, claim_at=ctx.clock())
             self._claim = None
             if self.on_claimed is not None:

@@ -140,9 +140,12 @@ class TaskRunner:
         assumed = WindowRecord(key=message.key, lease_owner=owner, lease_expiry=started + lease,
                                lease_message=received.message_id)
         pager = Pager(ctx, source, owner, deadline, assumed)
-        heartbeat = Heartbeat(ctx.store, ctx.queue, message.key, owner, received.receipt_handle, lease, ctx.clock)
-        pager.on_claimed = heartbeat.start
-        pager.claim(started + lease)
+        heartbeat = Heartbeat(ctx.store, ctx.queue, message.key, owner, received.receipt_handle, lease, ctx.clock,
+                              since=started)
+        heartbeat.leased.clear()  # until the claim, it only keeps the message invisible
+        pager.on_claimed = heartbeat.leased.set
+        pager.claim(heartbeat.lease_until)
+        heartbeat.start()
         return self._page(message, received, pager, owner, heartbeat, started, None)
 
     def _page(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
@@ -197,14 +200,21 @@ class TaskRunner:
 
     def _tail_of(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
                  heartbeat: Heartbeat, started: float) -> None:
+        """Settle the last checkpoint and finish the task; always one outcome logged."""
         try:
             try:
-                pager.finish()
-            finally:
-                heartbeat.stop()
-            result = self._after_paging(message, received, pager, owner)
-        except Exception as exc:  # noqa: BLE001 - mapped to an outcome, as in _run_task
-            result = self._after_error(exc, received, pager, owner)
+                try:
+                    pager.finish()
+                finally:
+                    heartbeat.stop()
+            except Exception as exc:  # noqa: BLE001 - the last checkpoint failed: a paging error
+                result = self._after_error(exc, received, pager, owner)
+            else:
+                result = self._after_paging(message, received, pager, owner)
+        except Exception as exc:  # noqa: BLE001 - as run() treats an error after paging
+            if not isinstance(exc, AwsError):
+                log.exception("task_crashed")
+            result = Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}", "error_class": type(exc).__name__})
         self._finish(result, started)
 
     def _after_paging(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:

@@ -138,3 +138,60 @@ def test_a_finished_tasks_last_checkpoint_overlaps_the_next_task(make_stack: Cal
     assert sorted(f["total_pages"] for f in finished) == sorted(w.pages for w in stack.store.list_windows("gws-login"))
     result = compare(sim.ground_truth(), stack.committed())
     assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 700), result
+
+
+def test_one_page_windows_each_log_one_done_and_leave_no_heartbeat(make_stack: Callable[..., Any],
+                                                                    simulator: Callable[..., Any]) -> None:
+    """A new task's one page is both the claim and the last checkpoint: the task must wait
+    for that claim (it decides the outcome) before leaving the rest to its tail."""
+    import threading
+
+    from structlog.testing import capture_logs
+
+    sim = simulator(events=90, seed=4, start=START, end=START + timedelta(hours=3))
+    stack = make_stack(sim.url, source={"end": "2026-11-01T03:00:00Z", "page_size": 100},
+                       worker={"lease": "2s", "task_deadline": "30s", "receive_wait": "0s"})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    with capture_logs() as logs:
+        work(WorkerContext.from_settings(stack.settings), until_idle=True)
+    finished = [line for line in logs if line["event"] == "task_finished"]
+    assert [f["outcome"] for f in finished] == ["done", "done", "done"], finished
+    assert all(w.state == "done" and w.pages == 1 for w in stack.store.list_windows("gws-login"))
+    time.sleep(0.1)
+    assert not [t for t in threading.enumerate() if t.name == "heartbeat" and t.is_alive()]
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates, result.expected) == (0, 0, 90), result
+
+
+def test_an_error_after_the_last_checkpoint_leaves_the_window_done(make_stack: Callable[..., Any],
+                                                                    simulator: Callable[..., Any]) -> None:
+    """The tail fails after the window is done (here: removing the staging area): the
+    task is logged as a retry, the window stays done, the message comes back and is
+    acknowledged then; nothing is read again."""
+    from structlog.testing import capture_logs
+
+    sim, stack = setup(make_stack, simulator, group=4)
+    ctx = WorkerContext.from_settings(stack.settings)
+    cleanup, failed = ctx.sink.cleanup, []
+
+    def flaky_cleanup(key: Any) -> None:
+        if not failed:
+            failed.append(key)
+            raise OSError("disk went away")
+        cleanup(key)
+
+    ctx.sink.cleanup = flaky_cleanup  # type: ignore[method-assign]
+    with capture_logs() as logs:
+        work(ctx, until_idle=True)
+    outcomes = [line["outcome"] for line in logs if line["event"] == "task_finished"]
+    # the retried message may come back while this worker still polls: then it is acked
+    assert outcomes.count("retry") == 1 and set(outcomes) == {"done", "retry"}, outcomes
+    assert all(w.state == "done" for w in stack.store.list_windows("gws-login"))
+    pages = sum(w.pages for w in stack.store.list_windows("gws-login"))
+    time.sleep(2.3)  # the retried message becomes visible again
+    work(WorkerContext.from_settings(stack.settings), until_idle=True)
+    counts = stack.queue.counts()
+    assert (counts.visible, counts.in_flight, counts.delayed) == (0, 0, 0), counts
+    assert sim.stats()["pages"] == pages  # no page was read twice
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates, result.expected) == (0, 0, 700), result

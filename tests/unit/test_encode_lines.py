@@ -55,6 +55,14 @@ def test_each_line_is_the_item_plus_logpull(items: list[dict[str, Any]], layout:
         assert json.loads(line) == {**item, "_logpull": META}
 
 
+def test_line_breaks_become_spaces_and_numbers_keep_their_text() -> None:
+    page = b'[{\r\n  "t": "x",\n  "n": 1e400,\n  "m": 12345678901234567890123\n}\n]'
+    (event,) = events(page)
+    line = encode_lines([event], META)
+    assert line.count(b"\n") == 1 and b"1e400" in line and b"12345678901234567890123" in line
+    assert json.loads(line)["_logpull"] == META
+
+
 def test_compact_items_keep_their_exact_bytes() -> None:
     raw = b'{"b":1,"a":"\\u00e9 x","n":12345678901234567890123,"t":"x"}'
     (event,) = events(b"[" + raw + b"]")

@@ -71,7 +71,8 @@ def test_google_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]]) 
     page = source.fetch(QUERY, None, timeout=5)
     assert page.next_token == "tok"
     first, second = page.items
-    assert first.raw.startswith(b'{"id":{"time"') and first.raw.endswith(b'"login_success"}]}')  # one line
+    assert first.raw.startswith(b'{"id": {"time"') and first.raw.endswith(b'"login_success"}]}')
+    assert b"\n" not in first.raw  # the page's line breaks became spaces: one line, as sent otherwise
     assert b"123456789012345678901234" in first.raw
     assert first.identity == "login|C1|2026-11-01T00:00:01.000Z|-12"
     assert second.time == "2026-11-01T00:00:00.500Z"
@@ -93,11 +94,13 @@ MALFORMED = [
     (google, b'{"items": [{"id": {"time": "yesterday"}}]}'),  # an item without a usable time
     (google, b'{"items": [{"id": {}}'),  # truncated
     (google, b"<html>oops</html>"),  # not JSON
+    (google, b'{"items": [{"id": {"time": "2026-11-01T00:00:01.000Z"}, "x": "\xff"}]}'),  # not UTF-8
     (okta, b'[{"uuid": "a", "published": "2026-11-01T00:00:02.000Z"}, "x"]'),
     (okta, b'[{"uuid": "a"}]'),
     (okta, b'{"uuid": "a"}'),
     (okta, b'[{"uuid": "a"}'),
     (okta, b"<html/>"),
+    (okta, b'[{"uuid": "a", "published": "2026-11-01T00:00:02.000Z", "x": "\xc3"}]'),
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,14 +41,17 @@ class Page:
 def events_from(raws: Sequence[msgspec.Raw], keys: Iterable[tuple[str, str]], multiline: bool) -> list[Event]:
     """A page's events from its raw items and their ``(time, identity)`` keys (in the
     same order; a source decodes them for the whole page at once, skipping every other
-    field). ``multiline``: the page has line breaks, so items are re-encoded on one line.
+    field). ``multiline``: the page has line breaks (whitespace, in valid JSON): they
+    become spaces, so each item is one line and otherwise byte for byte as sent.
     Raises RetryableError for an item without a usable time or identity."""
     events = []
     try:
         for raw, (time, identity) in zip(raws, keys, strict=True):
             data = bytes(raw)
-            if multiline or data[-2] in _SPACE:
-                data = one_line(data)
+            if multiline:  # in valid JSON a line break can only be whitespace between tokens
+                data = data.replace(b"\n", b" ").replace(b"\r", b" ")
+            if data[-2] in _SPACE:  # "… }": the splice wants the closing brace right after a value
+                data = data[:-1].rstrip() + b"}"
             if data[-2] == _OPEN:  # {}: nothing to identify it by
                 raise ValueError("an empty object")
             events.append(Event(data, time, identity))
@@ -62,10 +64,12 @@ _SPACE = frozenset(b" \t\r\n")
 _OPEN = ord("{")
 
 
-def one_line(raw: bytes) -> bytes:
-    """The same JSON object, compact on one line (the standard library keeps numbers of
-    any size and every string as is)."""
-    return json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def utf8_or_malformed(data: bytes) -> None:
+    """A page is written to the sink as bytes: they must be UTF-8 (JSON's encoding)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RetryableError(f"malformed API page: not UTF-8 ({exc})") from exc
 
 
 class Source(Protocol):

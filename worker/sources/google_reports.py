@@ -26,7 +26,7 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, classify_status, events_from
+from worker.sources.base import Ordering, Page, Query, classify_status, events_from, utf8_or_malformed
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -149,6 +149,7 @@ class RawPageModel(JsonModel):  # type: ignore[misc]
 
     def deserialize(self, content: bytes | str) -> Any:
         data = content.encode("utf-8") if isinstance(content, str) else content
+        utf8_or_malformed(data)  # items are written as the bytes received
         try:
             body = self._decoder.decode(data)
             keys = _keys(_IDS.decode(data).items or []) if body.items else iter(())

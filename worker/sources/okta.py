@@ -20,7 +20,7 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, classify_status, events_from
+from worker.sources.base import Ordering, Page, Query, classify_status, events_from, utf8_or_malformed
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
@@ -130,6 +130,7 @@ class OktaSystemLogSource:
         if response.status_code != 200:
             raise classify(response, token is not None, time.time())
         content = response.content
+        utf8_or_malformed(content)  # items are written as the bytes received
         try:
             raws = _LIST.decode(content)
             heads = _HEADS.decode(content) if raws else []
