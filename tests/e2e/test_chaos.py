@@ -56,7 +56,16 @@ def test_chaos(make_stack: Callable[..., Any], api: Any, tmp_path: Path) -> None
                        worker={"lease": "2s", "task_deadline": "2s", "receive_wait": "1s"})
     stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody="this is not a task {")  # noqa: SLF001
     procs = Processes(stack.config_path, tmp_path)
-    orchestrators = [procs.spawn("orchestrate", "--interval", "1s") for _ in range(2)]
+    orchestrators = [procs.spawn("orchestrate", "--interval", "1s")]
+    # moto's TransactWriteItems is not isolated across its server threads: a transaction
+    # that fails restores a snapshot of the table taken before it ran, dropping what a
+    # concurrent one wrote meanwhile (real DynamoDB transactions are serialisable). So
+    # the second orchestrator starts once the first has recorded the windows; from then
+    # on both tick concurrently (enqueue, scavenge, ledger).
+    recorded_by = time.monotonic() + 30
+    while len(list(stack.store.list_windows("gws-login"))) < WINDOWS and time.monotonic() < recorded_by:
+        time.sleep(0.1)
+    orchestrators.append(procs.spawn("orchestrate", "--interval", "1s"))
     workers = [procs.spawn("work") for _ in range(4)]
     kills = 0
     deadline = time.monotonic() + BUDGET_SECONDS
