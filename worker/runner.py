@@ -85,9 +85,7 @@ class TaskRunner:
         try:
             result = self._run_task(message, received, started, deadline)
         except Exception as exc:  # noqa: BLE001 - the message comes back; the worker lives on
-            if not isinstance(exc, AwsError):  # AWS being unavailable is not a bug
-                log.exception("task_crashed")
-            result = Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}", "error_class": type(exc).__name__})
+            result = _crashed(exc)
         if result.outcome == "finishing":  # its tail logs the outcome
             clear_task()
             return result
@@ -212,9 +210,7 @@ class TaskRunner:
             else:
                 result = self._after_paging(message, received, pager, owner)
         except Exception as exc:  # noqa: BLE001 - as run() treats an error after paging
-            if not isinstance(exc, AwsError):
-                log.exception("task_crashed")
-            result = Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}", "error_class": type(exc).__name__})
+            result = _crashed(exc)
         self._finish(result, started)
 
     def _after_paging(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
@@ -340,6 +336,13 @@ class TaskRunner:
         if bound.get("window_end"):
             values["WindowLagSeconds"] = max(0.0, self.ctx.clock() - parse_instant(str(bound["window_end"])).timestamp())
         metrics.emit(values, {"Source": str(bound.get("source", "unknown"))})
+
+
+def _crashed(exc: Exception) -> Outcome:
+    """An error no handler mapped: the message comes back (a retry), the worker lives on."""
+    if not isinstance(exc, AwsError):  # AWS being unavailable is not a bug
+        log.exception("task_crashed")
+    return Outcome("retry", {"reason": f"{type(exc).__name__}: {exc}", "error_class": type(exc).__name__})
 
 
 def _stats(stats: RunStats, record: WindowRecord | None = None) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def keys(heads: list[Head]) -> Iterator[tuple[str, str]]:
 def events(page: bytes) -> list[Event]:
     raws = msgspec.json.decode(page, type=list[msgspec.Raw])
     heads = msgspec.json.decode(page, type=list[Head])
-    return events_from(raws, keys(heads), b"\n" in page or b"\r" in page)
+    return events_from(page, raws, keys(heads))
 
 
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8)

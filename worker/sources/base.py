@@ -38,12 +38,18 @@ class Page:
     next_token: str | None
 
 
-def events_from(raws: Sequence[msgspec.Raw], keys: Iterable[tuple[str, str]], multiline: bool) -> list[Event]:
-    """A page's events from its raw items and their ``(time, identity)`` keys (in the
-    same order; a source decodes them for the whole page at once, skipping every other
-    field). ``multiline``: the page has line breaks (whitespace, in valid JSON): they
-    become spaces, so each item is one line and otherwise byte for byte as sent.
-    Raises RetryableError for an item without a usable time or identity."""
+def events_from(page: bytes, raws: Sequence[msgspec.Raw], keys: Iterable[tuple[str, str]]) -> list[Event]:
+    """The events of ``page`` (the body as received) from its raw items and their
+    ``(time, identity)`` keys (in the same order; a source decodes them for the whole
+    page at once, skipping every other field). Items are written as the bytes received,
+    so the page must be UTF-8; line breaks (whitespace, in valid JSON) become spaces, so
+    each item is one line and otherwise byte for byte as sent. Raises RetryableError for
+    a page that is not UTF-8 or an item without a usable time or identity."""
+    try:
+        page.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RetryableError(f"malformed API page: not UTF-8 ({exc})") from exc
+    multiline = b"\n" in page or b"\r" in page
     events = []
     try:
         for raw, (time, identity) in zip(raws, keys, strict=True):
@@ -62,14 +68,6 @@ def events_from(raws: Sequence[msgspec.Raw], keys: Iterable[tuple[str, str]], mu
 
 _SPACE = frozenset(b" \t\r\n")
 _OPEN = ord("{")
-
-
-def utf8_or_malformed(data: bytes) -> None:
-    """A page is written to the sink as bytes: they must be UTF-8 (JSON's encoding)."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RetryableError(f"malformed API page: not UTF-8 ({exc})") from exc
 
 
 class Source(Protocol):

@@ -26,7 +26,7 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, classify_status, events_from, utf8_or_malformed
+from worker.sources.base import Ordering, Page, Query, classify_status, events_from
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -143,17 +143,17 @@ def _keys(items: list[_Item]) -> Iterator[tuple[str, str]]:
 
 class RawPageModel(JsonModel):  # type: ignore[misc]
     """googleapiclient's JSON model, but a page is only split into its items' raw bytes
-    (written to the sink as received) and the token: ``(_Body, has line breaks)``."""
+    (written to the sink as received), their keys and the token:
+    ``(_Body, keys, the body's bytes)``."""
 
     _decoder = msgspec.json.Decoder(_Body)
 
     def deserialize(self, content: bytes | str) -> Any:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        utf8_or_malformed(data)  # items are written as the bytes received
         try:
             body = self._decoder.decode(data)
             keys = _keys(_IDS.decode(data).items or []) if body.items else iter(())
-            return body, keys, b"\n" in data or b"\r" in data
+            return body, keys, data
         except msgspec.ValidationError as exc:
             raise ValueError(f"not an activities page ({exc})") from exc
         except msgspec.DecodeError as exc:
@@ -208,8 +208,8 @@ class GoogleReportsSource:
             raise RetryableError(f"malformed API page: {type(exc).__name__}: {exc}") from exc
         except _TRANSIENT_NETWORK as exc:
             raise RetryableError(f"connection problem: {type(exc).__name__}: {exc}") from exc
-        page, keys, multiline = body
-        return Page(items=events_from(page.items or (), keys, multiline), next_token=page.nextPageToken or None)
+        page, keys, data = body
+        return Page(items=events_from(data, page.items or (), keys), next_token=page.nextPageToken or None)
 
     def identity(self, item: dict[str, Any]) -> str:
         i = item.get("id") or {}

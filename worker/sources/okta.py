@@ -20,7 +20,7 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, classify_status, events_from, utf8_or_malformed
+from worker.sources.base import Ordering, Page, Query, classify_status, events_from
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
@@ -130,7 +130,6 @@ class OktaSystemLogSource:
         if response.status_code != 200:
             raise classify(response, token is not None, time.time())
         content = response.content
-        utf8_or_malformed(content)  # items are written as the bytes received
         try:
             raws = _LIST.decode(content)
             heads = _HEADS.decode(content) if raws else []
@@ -139,7 +138,7 @@ class OktaSystemLogSource:
         except msgspec.DecodeError as exc:
             raise RetryableError(f"malformed API page: {exc}") from exc
         keys = ((canonical_instant(str(h.published)), str(h.uuid)) for h in heads)
-        items = events_from(raws, keys, b"\n" in content or b"\r" in content)
+        items = events_from(content, raws, keys)
         following = response.links.get("next", {}).get("url")
         # a bounded query is finished when a page is empty or the link does not move on
         if not items or following == token:
