@@ -32,11 +32,6 @@ class Filtered:
     dropped_seen: int
 
 
-def _is_past(time_text: str, boundary_time: str, ordering: Ordering) -> bool:
-    """True when ``time_text`` lies on the already-read side of the boundary."""
-    return time_text > boundary_time if ordering == "newest_first" else time_text < boundary_time
-
-
 def filter_page(
     items: Iterable[Event],
     boundary: Boundary,
@@ -45,44 +40,43 @@ def filter_page(
     exclude: frozenset[str] = frozenset(),
 ) -> Filtered:
     """Keep the page's items that belong to ``window`` and were not committed before
-    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes)."""
+    (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes).
+
+    One pass, no call per item (it runs for every item read): an identity is hashed only
+    for an item exactly at the boundary's instant or when ``exclude`` is given."""
     start_text, end_text = (format_instant(t) for t in window)
-    kept: list[tuple[str, str, Event]] = []
+    newest_first = ordering == "newest_first"
+    edge_time, edge_ids = boundary.time, boundary.ids
+    kept: list[Event] = []
     page_ids: set[str] = set()
-    edge = seen = 0
+    dropped_edge = seen = 0
     for item in items:
         t = item.time
         if t < start_text or t >= end_text:
-            edge += 1
+            dropped_edge += 1
             continue
         ident = item.identity
-        if ident in page_ids or _already_committed(t, ident, boundary, ordering) or (
-            exclude and identity_hash(ident) in exclude
+        if edge_time is not None and (
+            (identity_hash(ident) in edge_ids) if t == edge_time
+            else (t > edge_time if newest_first else t < edge_time)  # the already-read side
         ):
             seen += 1
             continue
+        if ident in page_ids or (exclude and identity_hash(ident) in exclude):
+            seen += 1
+            continue
         page_ids.add(ident)
-        kept.append((t, ident, item))
-    return Filtered([k[2] for k in kept], _advance(boundary, kept, ordering), edge, seen)
+        kept.append(item)
+    return Filtered(kept, _advance(boundary, kept, newest_first), dropped_edge, seen)
 
 
-def _already_committed(t: str, ident: str, boundary: Boundary, ordering: Ordering) -> bool:
-    if boundary.time is None:
-        return False
-    if t == boundary.time:
-        return identity_hash(ident) in boundary.ids
-    return _is_past(t, boundary.time, ordering)
-
-
-def _advance(
-    boundary: Boundary, kept: list[tuple[str, str, Event]], ordering: Ordering
-) -> Boundary:
+def _advance(boundary: Boundary, kept: list[Event], newest_first: bool) -> Boundary:
     """The boundary after committing ``kept`` (order within a page does not matter)."""
     if not kept:
         return boundary
-    pick = min if ordering == "newest_first" else max
-    edge_time = pick(t for t, _, _ in kept)
-    ids = {identity_hash(ident) for t, ident, _ in kept if t == edge_time}
+    times = [item.time for item in kept]
+    edge_time = min(times) if newest_first else max(times)
+    ids = {identity_hash(item.identity) for item in kept if item.time == edge_time}
     if edge_time == boundary.time:
         ids |= boundary.ids
     return Boundary(edge_time, frozenset(ids))
