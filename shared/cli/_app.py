@@ -21,6 +21,17 @@ def _settings(config: str | None) -> Settings:
     return settings
 
 
+def exit_now(code: int) -> None:
+    """End the process once a command's work is over: its workers are stopped and
+    joined and its output is flushed, so the interpreter's teardown (about 0.2 s of
+    CPU with boto3 and the API clients loaded) would do nothing useful."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _aws(settings: Settings) -> tuple[Any, Any]:
     from shared.aws.clients import client
     from shared.aws.state_store import DynamoStateStore
@@ -115,7 +126,7 @@ def run(config: str | None, workers: int, until_caught_up: bool) -> None:
 
     settings = _settings(config)
     check_sources(settings)
-    sys.exit(run_local(settings, config, workers, until_caught_up))
+    exit_now(run_local(settings, config, workers, until_caught_up))
 
 
 @cli.command()

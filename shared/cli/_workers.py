@@ -58,6 +58,9 @@ def spawn_forked(settings: Settings, config_path: str | None) -> Callable[[], Wo
     import worker.loop  # noqa: F401 - imported once here, inherited by every fork
     from worker.sources.registry import factory_for
 
+    from shared.heap import freeze_long_lived
+
     for kind in {s.kind for s in settings.sources}:
         factory_for(kind)
+    freeze_long_lived()  # once here: every fork inherits it (and its collection)
     return lambda: ForkedWorker(config_path)
