@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,13 +12,12 @@ from shared.aws.clients import client
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
-from shared.errors import AwsError, PermanentError
-from shared.log import get_logger
+from shared.errors import PermanentError
+from worker.acker import Acker
 from worker.sinks import open_sink
 from worker.sinks.base import Sink
 from worker.sources.base import Source
 
-log = get_logger("logpull.worker")
 
 # Called with a fault point name; tests raise from it to simulate a crash there.
 FaultHook = Callable[[str], None]
@@ -43,29 +41,22 @@ class WorkerContext:
     emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
     _local: threading.local = field(default_factory=threading.local)
-    _acker: ThreadPoolExecutor | None = None
+    _acker: Acker | None = None
     _acker_lock: threading.Lock = field(default_factory=threading.Lock)  # a task's tail acks too
 
     def ack_later(self, receipt_handle: str) -> None:
-        """Delete a finished task's message in the background, so the next task does not
-        wait for it. Losing the delete (a crash) is harmless: the message comes back to a
-        worker that finds its window done and deletes it then. ``flush_acks`` waits."""
+        """Delete a finished task's message in the background (see ``Acker``);
+        ``flush_acks`` deletes what is left and waits."""
         with self._acker_lock:
             if self._acker is None:
-                self._acker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ack")
-            self._acker.submit(self._ack, receipt_handle)
-
-    def _ack(self, receipt_handle: str) -> None:
-        try:
-            self.queue.delete(receipt_handle)
-        except AwsError as exc:
-            log.warning("message_delete_failed", error=str(exc))
+                self._acker = Acker(self.queue)
+        self._acker.add(receipt_handle)
 
     def flush_acks(self) -> None:
         with self._acker_lock:
-            acker, self._acker = self._acker, None
+            acker = self._acker
         if acker is not None:
-            acker.shutdown(wait=True)
+            acker.flush()
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> WorkerContext:

@@ -101,6 +101,13 @@ class SqsTaskQueue:
     def delete(self, receipt_handle: str) -> None:
         self._call("delete_message", QueueUrl=self.url(), ReceiptHandle=receipt_handle)
 
+    def delete_many(self, receipt_handles: Sequence[str]) -> list[str]:
+        """Delete up to ``SQS_BATCH`` messages in one request; the reasons of those that
+        failed (an expired receipt handle, …), empty when all were deleted."""
+        entries = [{"Id": str(index), "ReceiptHandle": handle} for index, handle in enumerate(receipt_handles)]
+        response = self._call("delete_message_batch", QueueUrl=self.url(), Entries=entries)
+        return [f"{failed.get('Code', '?')}: {failed.get('Message', '')}" for failed in response.get("Failed", [])]
+
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         self._call(
             "change_message_visibility",
