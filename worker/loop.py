@@ -11,6 +11,7 @@ from shared.log import get_logger
 from worker.context import WorkerContext
 from worker.receiver import Receiver
 from worker.runner import TaskRunner
+from worker.sources.registry import preload
 
 log = get_logger("logpull.worker")
 
@@ -85,4 +86,5 @@ def main(config_path: str | None, until_idle: bool = False) -> None:
     configure_logging(settings.logging.level, settings.logging.format)
     ctx = WorkerContext.from_settings(settings)
     install_stop_signals(ctx)
+    preload(s.kind for s in settings.sources)  # before the first task, not during it
     work(ctx, until_idle=until_idle)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from orchestrator.local_run import WorkerProcess
 from shared.config import Settings
+from shared.heap import freeze_long_lived
 
 
 class ForkedWorker:
@@ -52,15 +53,31 @@ def spawn_subprocess(config_path: str | None) -> Callable[[], WorkerProcess]:
 
 
 def spawn_forked(settings: Settings, config_path: str | None) -> Callable[[], WorkerProcess]:
-    """Forked workers where fork is sound (Linux), after importing what they need."""
+    """Forked workers where fork is sound (Linux), after importing what they all need.
+
+    The first worker is forked before the API client libraries are imported: it imports
+    them itself while this process plans the first windows (on two cores that takes the
+    imports off the way to the first page). This process imports them before the second
+    fork, so any other worker (and any restarted one) inherits them."""
     if sys.platform != "linux":
         return spawn_subprocess(config_path)
-    import worker.loop  # noqa: F401 - imported once here, inherited by every fork
-    from worker.sources.registry import factory_for
+    import worker.loop  # noqa: F401 - boto3, the state store, queue and sinks: inherited by every fork
 
-    from shared.heap import freeze_long_lived
-
-    for kind in {s.kind for s in settings.sources}:
-        factory_for(kind)
     freeze_long_lived()  # once here: every fork inherits it (and its collection)
-    return lambda: ForkedWorker(config_path)
+    forked = 0
+
+    def spawn() -> WorkerProcess:
+        nonlocal forked
+        if forked == 1:
+            _import_sources(settings)
+        forked += 1
+        return ForkedWorker(config_path)
+
+    return spawn
+
+
+def _import_sources(settings: Settings) -> None:
+    from worker.sources.registry import preload
+
+    preload(s.kind for s in settings.sources)
+    freeze_long_lived()

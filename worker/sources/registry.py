@@ -4,7 +4,8 @@ party adds one with a package of its own (README: "Adding a source"). A factory 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
@@ -34,3 +35,11 @@ def factory_for(kind: str) -> Callable[..., Any]:
     if kind in BUILTIN:
         return _load(BUILTIN[kind])
     raise PermanentError(f"no source of kind {kind!r} is installed", reason="unknown_source_kind")
+
+
+def preload(kinds: Iterable[str]) -> None:
+    """Import these kinds' modules (and their API client libraries) now rather than on
+    the first task. An unknown kind is left for its tasks to report."""
+    for kind in set(kinds):
+        with suppress(PermanentError):
+            factory_for(kind)
