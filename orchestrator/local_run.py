@@ -18,7 +18,7 @@ from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings
 from shared.log import get_logger
-from shared.models import FINAL_PASS, FIRST_PASS, WindowRecord
+from shared.models import FINAL_PASS, FIRST_PASS, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
 from orchestrator.planning import align_down
@@ -91,9 +91,15 @@ class WorkerPool:
 
 class LocalRun:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
-                 clock: Callable[[], float] = time.time, workers: int = 1) -> None:
+                 clock: Callable[[], float] = time.time, workers: int = 1,
+                 published: Callable[[WindowRecord], bool] | None = None) -> None:
+        """``published``: whether a done window's last accepted part is in the sink (a
+        worker that died between its last checkpoint and the publish leaves it staged
+        until the task's message comes back); without it, done is done."""
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.called_at = clock()
+        self._published = published
+        self._seen_published: set[WindowKey] = set()
         backlog = min(settings.orchestrator.max_backlog, max(10, BACKLOG_PER_WORKER * workers))
         # one transaction of windows per tick: the first tasks go out at once, and the
         # rest of a long backfill is recorded while the workers already read
@@ -127,10 +133,9 @@ class LocalRun:
             progress.continuations += sum(w.continuations for w in windows)
         return progress
 
-    @staticmethod
-    def _count(progress: Progress, windows: list[WindowRecord]) -> None:
+    def _count(self, progress: Progress, windows: list[WindowRecord]) -> None:
         for window in windows:
-            if window.state == "done":
+            if window.state == "done" and self._is_published(window):
                 progress.windows_done += 1
             elif window.state == "failed":
                 progress.windows_failed += 1
@@ -138,6 +143,16 @@ class LocalRun:
                     f"{window.key.source} [{format_instant(window.key.start)}, "
                     f"{format_instant(window.key.end)}) pass {window.key.pass_no}: {window.error}"
                 )
+
+    def _is_published(self, window: WindowRecord) -> bool:
+        """Asked once per window and run (parts are published in order: the last one
+        tells); a window not yet published counts as not done."""
+        if self._published is None or not window.staged or window.key in self._seen_published:
+            return True
+        if self._published(window):
+            self._seen_published.add(window.key)
+            return True
+        return False
 
     @staticmethod
     def _tick_every(progress: Progress, pool: WorkerPool | None) -> float:

@@ -59,6 +59,15 @@ class Stack:
     queue: SqsTaskQueue
     sink_root: Path  # file:// sinks; s3:// sinks use a bucket named after the stack
 
+    def caught_up(self, source: str = "gws-login") -> bool:
+        """Every window done and its accepted parts published (what `logpull run` waits
+        for: a crash between the last checkpoint and its publish leaves the last part
+        staged until the task's message comes back)."""
+        from shared.cli._running import published_in_sink
+
+        published = published_in_sink(self.settings)
+        return all(w.state == "done" and (not w.staged or published(w)) for w in self.store.list_windows(source))
+
     def committed(self) -> Iterator[dict[str, Any]]:
         """What a consumer of the sink sees (CONTRACT.md's committed output)."""
         url = self.settings.sink.url

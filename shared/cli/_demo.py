@@ -19,7 +19,7 @@ from shared.aws.provision import ensure_queues, ensure_table
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.cli._render import print_summary
-from shared.cli._running import ProgressReporter
+from shared.cli._running import ProgressReporter, published_in_sink
 from shared.config import load_settings
 from shared.errors import UsageError
 from shared.log import configure_logging
@@ -114,8 +114,8 @@ def run_demo(options: DemoOptions) -> int:
         queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
         began = time.monotonic()
         reporter = ProgressReporter()
-        progress = LocalRun(settings, store, queue, workers=options.workers).until_caught_up(
-            WorkerPool(spawn_subprocess(str(config_path)), options.workers), reporter)
+        local = LocalRun(settings, store, queue, workers=options.workers, published=published_in_sink(settings))
+        progress = local.until_caught_up(WorkerPool(spawn_subprocess(str(config_path)), options.workers), reporter)
         reporter.close()
         seconds = time.monotonic() - began
         result = compare_sink(sim.ground_truth(), str(out / "sink"))

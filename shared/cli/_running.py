@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import click
 
 from orchestrator.local_run import LocalRun, Progress, WorkerPool
 from shared.cli._workers import spawn_forked
 from shared.config import Settings
+from shared.models import WindowRecord
 from shared.log import get_logger
 
 log = get_logger("logpull.run")
@@ -49,7 +51,7 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
     from shared.cli._app import _aws
 
     store, queue = _aws(settings)
-    local = LocalRun(settings, store, queue, workers=workers)
+    local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     pool = WorkerPool(spawn_forked(settings, config), workers)
     reporter = ProgressReporter()
     if not until_caught_up:
@@ -64,6 +66,15 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
     progress = local.until_caught_up(pool, reporter)
     reporter.close()
     return report_outcome(progress)
+
+
+def published_in_sink(settings: Settings) -> Callable[[WindowRecord], bool]:
+    """Whether a done window's last accepted part is at its committed name."""
+    from shared.aws.clients import client
+    from worker.sinks import open_sink
+
+    sink = open_sink(settings.sink, lambda: client("s3", settings.aws))
+    return lambda window: sink.published(window.key, max(seq for seq, _ in window.staged))
 
 
 def report_outcome(progress: Progress) -> int:

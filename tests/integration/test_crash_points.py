@@ -50,11 +50,11 @@ def pipeline(make_stack: Callable[..., Any], simulator: Callable[..., Any], sink
 
 
 def drain(stack: Any, fault: Callable[[str], None], max_runs: int = 200) -> int:
-    """Run tasks one at a time until every window is done; a crash loses the run, and
-    its message comes back once the (1 s) visibility timeout expires."""
+    """Run tasks one at a time until every window is done and published; a crash loses
+    the run, and its message comes back once the (1 s) visibility timeout expires."""
     crashes = 0
     for _ in range(max_runs):
-        if all(w.state == "done" for w in stack.store.list_windows("gws-login")):
+        if stack.caught_up():
             return crashes
         ctx = WorkerContext.from_settings(stack.settings, fault=fault)
         try:
@@ -146,8 +146,8 @@ def test_a_dead_workers_message_is_taken_over_not_dropped(make_stack: Callable[.
         work(WorkerContext.from_settings(stack.settings, fault=hook), until_idle=True, max_tasks=1)
     for _ in range(60):  # poll like a fleet of idle workers would, without extra sleeps
         work(WorkerContext.from_settings(stack.settings), until_idle=True, max_tasks=1)
-        if all(w.state == "done" for w in stack.store.list_windows("gws-login")):
+        if stack.caught_up():
             break
-    assert all(w.state == "done" for w in stack.store.list_windows("gws-login"))
+    assert stack.caught_up()
     result = compare(sim.ground_truth(), stack.committed())
     assert (result.missing, result.duplicates) == (0, 0)

@@ -33,6 +33,11 @@ class Sink(Protocol):
         """Make the staged part committed; a no-op when it already is."""
         ...
 
+    def published(self, key: WindowKey, seq: int) -> bool:
+        """The part is at its committed name (a crash between a checkpoint and its
+        publish leaves it staged until the task's message comes back)."""
+        ...
+
     def cleanup(self, key: WindowKey) -> None:
         """Remove staged leftovers of a finished window pass (stale owners' parts)."""
         ...

@@ -51,6 +51,9 @@ class FileSink:
             raise
         _fsync_dir(target.parent)
 
+    def published(self, key: WindowKey, seq: int) -> bool:
+        return (self.root / committed_name(key, seq, self.suffix)).exists()
+
     def cleanup(self, key: WindowKey) -> None:
         shutil.rmtree(self.root / staging_prefix(key), ignore_errors=True)
 

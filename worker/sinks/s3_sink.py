@@ -74,6 +74,9 @@ class S3Sink:
             raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
         self._call("delete_object", Bucket=self.bucket, Key=self._key(staged))
 
+    def published(self, key: WindowKey, seq: int) -> bool:
+        return self._exists(self._key(committed_name(key, seq, self.suffix)))
+
     def cleanup(self, key: WindowKey) -> None:
         for name in self._list(self._key(staging_prefix(key))):
             self._call("delete_object", Bucket=self.bucket, Key=name)
