@@ -69,8 +69,9 @@ class Pager:
     before. Each page still goes stage → checkpoint → publish in that order and
     checkpoints go one at a time in page order. While a checkpoint is in flight the
     pages staged meanwhile wait, and the next checkpoint accepts them all at once (up to
-    ``worker.max_pages_per_checkpoint``): when the API is faster than the state store,
-    writes are grouped instead of queued. A failed checkpoint leaves its pages' staged
+    ``worker.max_pages_per_checkpoint``); pages also wait while the next page is already
+    read. When the API is faster than the state store, writes are grouped instead of
+    queued; when it is slower, every page gets its checkpoint while the next is read. A failed checkpoint leaves its pages' staged
     parts unreferenced (removed with the window's staging area)."""
 
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
@@ -214,19 +215,19 @@ class Pager:
         self._pending.append(prepared)
         self._next = prepared.after
         last = prepared.after.state == "done"
-        if last or not self._last_page_is_here(following):
+        if last or not self._next_page_is_here(following):
             self._hand_over(committer, wait=last)
         self.stats.durations.append(self.ctx.clock() - started)
         return following
 
-    def _last_page_is_here(self, following: Future[Page] | None) -> bool:
-        """The window's last page is already read: the pages staged now wait for it, so
-        that the window ends with one checkpoint rather than two in a row."""
+    def _next_page_is_here(self, following: Future[Page] | None) -> bool:
+        """The next page is already read (the API is faster than we are): the pages
+        staged now wait for it, up to a full group, rather than each taking a write of
+        its own while the committer happens to be idle. When the API is the slower part
+        the next page is not here yet, and the checkpoint overlaps the wait for it."""
         if following is None or not following.done() or following.cancelled():
             return False
-        if following.exception() is not None:
-            return False
-        return following.result().next_token is None and len(self._pending) < self._group
+        return following.exception() is None and len(self._pending) < self._group
 
     def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
         """Give the committer the pages staged so far, as one checkpoint: at once when it
