@@ -162,7 +162,10 @@ class LocalRun:
         return TAIL_TICK_SECONDS if pool and left <= pool.size * IN_HAND_PER_WORKER else TICK_SECONDS
 
     def until_caught_up(self, pool: WorkerPool | None,
-                        report: Callable[[Progress], None] = lambda _p: None) -> Progress:
+                        report: Callable[[Progress], None] = lambda _p: None,
+                        wait: Callable[[float, int], None] | None = None) -> Progress:
+        """Tick until caught up. ``wait(seconds, windows)`` sleeps between ticks and may
+        return early once that many windows have ended (the workers tell it)."""
         targets = self.orchestrator.until
         if pool:
             pool.start()
@@ -176,7 +179,11 @@ class LocalRun:
                     return progress
                 if pool:
                     pool.keep_alive()
-                time.sleep(max(0.0, self._tick_every(progress, pool) - (self.clock() - began)))
+                pause = max(0.0, self._tick_every(progress, pool) - (self.clock() - began))
+                if wait is None:
+                    time.sleep(pause)
+                else:
+                    wait(pause, progress.windows_total - progress.windows_done - progress.windows_failed)
         finally:
             if pool:
                 pool.stop()

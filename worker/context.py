@@ -40,6 +40,7 @@ class WorkerContext:
     ack_messages: bool = True  # False under a Lambda event source mapping (it deletes)
     emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
+    on_window_finished: Callable[[], None] | None = None  # a task ended its window (done or failed)
     _local: threading.local = field(default_factory=threading.local)
     _acker: Acker | None = None
     _acker_lock: threading.Lock = field(default_factory=threading.Lock)  # a task's tail acks too

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 from types import FrameType
 
@@ -77,14 +79,22 @@ def _loop(ctx: WorkerContext, receiver: Receiver, runner: TaskRunner, until_idle
     return tasks
 
 
-def main(config_path: str | None, until_idle: bool = False) -> None:
-    """``logpull work`` (also the body of a worker forked by ``logpull run``)."""
+def main(config_path: str | None, until_idle: bool = False, notify_fd: int | None = None) -> None:
+    """``logpull work`` (also the body of a worker forked by ``logpull run``, which
+    passes ``notify_fd``: one byte is written to it each time a task ends its window)."""
     from shared.config import load_settings
     from shared.log import configure_logging
 
     settings = load_settings(config_path)
     configure_logging(settings.logging.level, settings.logging.format)
     ctx = WorkerContext.from_settings(settings)
+    if notify_fd is not None:
+        ctx.on_window_finished = lambda: _notify(notify_fd)
     install_stop_signals(ctx)
     preload(s.kind for s in settings.sources)  # before the first task, not during it
     work(ctx, until_idle=until_idle)
+
+
+def _notify(fd: int) -> None:
+    with contextlib.suppress(OSError):  # a full pipe or a parent gone: it only wakes a tick early
+        os.write(fd, b".")

@@ -323,6 +323,8 @@ class TaskRunner:
         emit("task_finished", outcome=result.outcome, duration_s=duration, **result.fields)
         if self.ctx.emit_metrics:
             self._metrics(result)
+        if result.outcome in ("done", "failed") and self.ctx.on_window_finished is not None:
+            self.ctx.on_window_finished()
         clear_task()
         return result
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from orchestrator.local_run import LocalRun, Progress, WorkerPool
-from shared.cli._workers import spawn_forked
+from shared.cli._workers import FinishedWindows, spawn_forked
 from shared.config import Settings
 from shared.models import WindowRecord
 from shared.log import get_logger
@@ -52,7 +52,8 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
 
     store, queue = _aws(settings)
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
-    pool = WorkerPool(spawn_forked(settings, config), workers)
+    finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
+    pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None), workers)
     reporter = ProgressReporter()
     if not until_caught_up:
         pool.start()
@@ -63,7 +64,7 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
                 time.sleep(settings.orchestrator.interval.total_seconds())
         finally:
             pool.stop()
-    progress = local.until_caught_up(pool, reporter)
+    progress = local.until_caught_up(pool, reporter, wait=finished.wait if finished else None)
     reporter.close()
     return report_outcome(progress)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
 from orchestrator.local_run import WorkerProcess
@@ -18,10 +21,11 @@ class ForkedWorker:
     CPU-second per worker, which 8 workers on 2 cores notice). Only from a process
     without other threads (``logpull run``'s parent)."""
 
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None, notify_fd: int | None = None) -> None:
         from worker.loop import main as worker_main
 
-        self._proc = multiprocessing.get_context("fork").Process(target=worker_main, args=(config_path,))
+        self._proc = multiprocessing.get_context("fork").Process(target=worker_main,
+                                                                  args=(config_path, False, notify_fd))
         self._proc.start()
         self.pid = self._proc.pid or 0
 
@@ -52,7 +56,26 @@ def spawn_subprocess(config_path: str | None) -> Callable[[], WorkerProcess]:
     return lambda: subprocess.Popen(command)
 
 
-def spawn_forked(settings: Settings, config_path: str | None) -> Callable[[], WorkerProcess]:
+class FinishedWindows:
+    """A pipe the forked workers write one byte to whenever a task ends its window, so
+    that ``logpull run`` looks again as soon as the last windows may be done, instead of
+    at its next tick."""
+
+    def __init__(self) -> None:
+        self._read, self.write_fd = os.pipe()
+        os.set_blocking(self.write_fd, False)
+
+    def wait(self, seconds: float, windows: int) -> None:
+        """Return after ``seconds``, or once ``windows`` windows have ended."""
+        deadline, seen = time.monotonic() + seconds, 0
+        while seen < max(1, windows) and (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self._read], [], [], left)
+            if ready:
+                seen += len(os.read(self._read, 4096))
+
+
+def spawn_forked(settings: Settings, config_path: str | None,
+                 notify_fd: int | None = None) -> Callable[[], WorkerProcess]:
     """Forked workers where fork is sound (Linux), after importing what they all need.
 
     The first worker is forked before the API client libraries are imported: it imports
@@ -71,7 +94,7 @@ def spawn_forked(settings: Settings, config_path: str | None) -> Callable[[], Wo
         if forked == 1:
             _import_sources(settings)
         forked += 1
-        return ForkedWorker(config_path)
+        return ForkedWorker(config_path, notify_fd)
 
     return spawn
 
