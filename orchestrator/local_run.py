@@ -29,6 +29,7 @@ TICK_SECONDS = 1.0
 TAIL_TICK_SECONDS = 0.2
 IN_HAND_PER_WORKER = 3  # a task finishing its tail, one running, one received ahead
 BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
+MIN_BACKLOG = 16
 
 
 @dataclass
@@ -100,7 +101,8 @@ class LocalRun:
         self.called_at = clock()
         self._published = published
         self._seen_published: set[WindowKey] = set()
-        backlog = min(settings.orchestrator.max_backlog, max(10, BACKLOG_PER_WORKER * workers))
+        backlog = self.backlog = min(settings.orchestrator.max_backlog,
+                                     max(MIN_BACKLOG, BACKLOG_PER_WORKER * workers))
         # one transaction of windows per tick: the first tasks go out at once, and the
         # rest of a long backfill is recorded while the workers already read
         self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets(),
@@ -165,7 +167,9 @@ class LocalRun:
                         report: Callable[[Progress], None] = lambda _p: None,
                         wait: Callable[[float, int], None] | None = None) -> Progress:
         """Tick until caught up. ``wait(seconds, windows)`` sleeps between ticks and may
-        return early once that many windows have ended (the workers tell it)."""
+        return early once that many windows have ended (the workers tell it): once the
+        windows left may all be done, or half the queue's backlog was worked off (so a
+        fast worker never finds the queue empty before the next tick refills it)."""
         targets = self.orchestrator.until
         if pool:
             pool.start()
@@ -183,7 +187,8 @@ class LocalRun:
                 if wait is None:
                     time.sleep(pause)
                 else:
-                    wait(pause, progress.windows_total - progress.windows_done - progress.windows_failed)
+                    left = progress.windows_total - progress.windows_done - progress.windows_failed
+                    wait(pause, min(left, self.backlog // 2))
         finally:
             if pool:
                 pool.stop()
