@@ -64,9 +64,10 @@ GOOD_GOOGLE = (b'{"kind": "admin#reports#activities",\n "items": [\n  {"id": {"t
                b' "nextPageToken": "tok"}')
 
 
-def test_google_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]]) -> None:
+@pytest.mark.parametrize("body", [GOOD_GOOGLE, GOOD_GOOGLE.replace(b"\n", b"")], ids=["lines", "one_line"])
+def test_google_items_are_raw_bytes_and_heads(server: tuple[str, type[Canned]], body: bytes) -> None:
     url, canned = server
-    canned.body = GOOD_GOOGLE
+    canned.body = body
     source = google(url)
     page = source.fetch(QUERY, None, timeout=5)
     assert page.next_token == "tok"
