@@ -149,7 +149,7 @@ class LocalRun:
     def _is_published(self, window: WindowRecord) -> bool:
         """Asked once per window and run (parts are published in order: the last one
         tells); a window not yet published counts as not done."""
-        if self._published is None or not window.staged or window.key in self._seen_published:
+        if self._published is None or window.key in self._seen_published:
             return True
         if self._published(window):
             self._seen_published.add(window.key)

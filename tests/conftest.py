@@ -66,7 +66,7 @@ class Stack:
         from shared.cli._running import published_in_sink
 
         published = published_in_sink(self.settings)
-        return all(w.state == "done" and (not w.staged or published(w)) for w in self.store.list_windows(source))
+        return all(w.state == "done" and published(w) for w in self.store.list_windows(source))
 
     def committed(self) -> Iterator[dict[str, Any]]:
         """What a consumer of the sink sees (CONTRACT.md's committed output)."""

@@ -42,22 +42,18 @@ class WorkerContext:
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
     on_window_finished: Callable[[], None] | None = None  # a task ended its window (done or failed)
     _local: threading.local = field(default_factory=threading.local)
-    _acker: Acker | None = None
-    _acker_lock: threading.Lock = field(default_factory=threading.Lock)  # a task's tail acks too
+    _acker: Acker = field(init=False)  # its thread starts with the first receipt
+
+    def __post_init__(self) -> None:
+        self._acker = Acker(self.queue)
 
     def ack_later(self, receipt_handle: str) -> None:
-        """Delete a finished task's message in the background (see ``Acker``);
-        ``flush_acks`` deletes what is left and waits."""
-        with self._acker_lock:
-            if self._acker is None:
-                self._acker = Acker(self.queue)
+        """Delete a finished task's message in the background (see ``Acker``; a task's
+        tail acknowledges from its own thread); ``flush_acks`` deletes what is left and waits."""
         self._acker.add(receipt_handle)
 
     def flush_acks(self) -> None:
-        with self._acker_lock:
-            acker = self._acker
-        if acker is not None:
-            acker.flush()
+        self._acker.flush()
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> WorkerContext:

@@ -71,8 +71,9 @@ class Pager:
     pages staged meanwhile wait, and the next checkpoint accepts them all at once (up to
     ``worker.max_pages_per_checkpoint``); pages also wait while the next page is already
     read. When the API is faster than the state store, writes are grouped instead of
-    queued; when it is slower, every page gets its checkpoint while the next is read. A failed checkpoint leaves its pages' staged
-    parts unreferenced (removed with the window's staging area)."""
+    queued; when it is slower, every page gets its checkpoint while the next is read. A
+    failed checkpoint leaves its pages' staged parts unreferenced (removed with the
+    window's staging area)."""
 
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
                  record: WindowRecord, lease_lost: threading.Event | None = None) -> None:

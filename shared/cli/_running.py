@@ -70,12 +70,13 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
 
 
 def published_in_sink(settings: Settings) -> Callable[[WindowRecord], bool]:
-    """Whether a done window's last accepted part is at its committed name."""
+    """Whether a done window's last accepted part is at its committed name (parts are
+    published in order; a window whose last checkpoint accepted none has nothing to wait for)."""
     from shared.aws.clients import client
     from worker.sinks import open_sink
 
     sink = open_sink(settings.sink, lambda: client("s3", settings.aws))
-    return lambda window: sink.published(window.key, max(seq for seq, _ in window.staged))
+    return lambda window: not window.staged or sink.published(window.key, max(seq for seq, _ in window.staged))
 
 
 def report_outcome(progress: Progress) -> int:
