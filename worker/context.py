@@ -17,6 +17,7 @@ from worker.acker import Acker
 from worker.sinks import open_sink
 from worker.sinks.base import Sink
 from worker.sources.base import Source
+from worker.sources.serial import OneAtATime
 
 
 # Called with a fault point name; tests raise from it to simulate a crash there.
@@ -41,7 +42,8 @@ class WorkerContext:
     emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
     on_window_finished: Callable[[], None] | None = None  # a task ended its window (done or failed)
-    _local: threading.local = field(default_factory=threading.local)
+    _sources: dict[str, Source] = field(default_factory=dict)
+    _sources_lock: threading.Lock = field(default_factory=threading.Lock)
     _acker: Acker = field(init=False)  # its thread starts with the first receipt
 
     def __post_init__(self) -> None:
@@ -66,11 +68,10 @@ class WorkerContext:
         matches = [s for s in self.settings.sources if s.id == source_id]
         if not matches:
             raise PermanentError(f"no source {source_id!r} in this worker's config", reason="unknown_source")
-        # one client per thread: httplib2 connections are not thread-safe
-        sources: dict[str, Source] = self._local.__dict__.setdefault("sources", {})
-        if source_id not in sources:
-            sources[source_id] = build_source(matches[0], self.settings)
-        return matches[0], sources[source_id]
+        with self._sources_lock:  # one client per source, shared by the threads one fetch at a time
+            if source_id not in self._sources:
+                self._sources[source_id] = OneAtATime(build_source(matches[0], self.settings))
+            return matches[0], self._sources[source_id]
 
 
 def build_source(source: SourceSettings, settings: Settings) -> Source:

@@ -36,8 +36,9 @@ def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = N
     """Run tasks until stopped (or the queue stays empty with ``until_idle``); return
     how many ran. Deletes of finished messages still in flight are waited for."""
     settings = ctx.settings.worker
-    receiver = Receiver(ctx, int(max(0, settings.receive_wait.total_seconds())), int(settings.lease.total_seconds()))
-    runner = TaskRunner(ctx, on_last_page=receiver.receive_ahead, overlap_tails=True)
+    runner = TaskRunner(ctx, overlap_tails=True)
+    receiver = Receiver(ctx, int(max(0, settings.receive_wait.total_seconds())), int(settings.lease.total_seconds()),
+                        on_received=runner.read_ahead)
     freeze_long_lived()
     try:
         return _loop(ctx, receiver, runner, until_idle, max_tasks)
@@ -45,8 +46,11 @@ def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = N
         try:
             runner.close()  # the last task's tail (its acknowledgement too)
         finally:
-            receiver.close()
-            ctx.flush_acks()
+            try:
+                receiver.close()  # a message received ahead goes back
+            finally:
+                runner.drop_ahead()  # and the first page read for it is dropped
+                ctx.flush_acks()
 
 
 def _loop(ctx: WorkerContext, receiver: Receiver, runner: TaskRunner, until_idle: bool, max_tasks: int | None) -> int:
@@ -66,6 +70,8 @@ def _loop(ctx: WorkerContext, receiver: Receiver, runner: TaskRunner, until_idle
                 break
             continue
         idle = 0
+        last = max_tasks is not None and tasks + 1 >= max_tasks
+        runner.on_near_end = None if last else receiver.receive_ahead  # the last task takes no next one
         ctx.busy = True
         try:
             runner.run(batch[0], started, started + settings.task_deadline.total_seconds())

@@ -6,6 +6,7 @@ worker exactly there and prove the next run neither loses nor duplicates an even
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 from shared.errors import LeaseLost, PermanentError, RetryableError, TokenRejected
 from shared.log import get_logger
-from shared.models import WindowRecord
+from shared.models import WindowKey, WindowRecord
 from shared.timeutil import format_instant, parse_instant
 from worker.context import WorkerContext
 from worker.dedup import Filtered, filter_page
@@ -26,6 +27,7 @@ from worker.sources.base import Page, Query, Source
 log = get_logger(__name__)
 MAX_TOKEN_RESETS = 20
 RESUME_SLACK = timedelta(seconds=1)
+NEAR_END_SECONDS = 0.1  # the next task is received at least this long before a window's estimated end
 
 
 @dataclass
@@ -49,6 +51,20 @@ def frozen_query(record: WindowRecord, ordering: str) -> Query:
     if ordering == "newest_first":
         return Query(key.start, min(key.end, record.resume_from + RESUME_SLACK))
     return Query(max(key.start, record.resume_from - RESUME_SLACK), key.end)
+
+
+def time_left(key: WindowKey, origin: str | None, at: str, ordering: str, elapsed: float) -> float:
+    """How long the rest of a window will take to read, at the pace of this run: it
+    read from ``origin`` (the boundary it started from; None: the window's edge) to
+    ``at`` (the boundary now) in ``elapsed`` seconds. Infinite when it read nothing yet."""
+    now, since = parse_instant(at), parse_instant(origin) if origin else None
+    if ordering == "newest_first":
+        read, left = (since or key.end) - now, now - key.start
+    else:
+        read, left = now - (since or key.start), key.end - now
+    if read.total_seconds() <= 0:
+        return math.inf
+    return elapsed * max(0.0, left.total_seconds()) / read.total_seconds()
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,9 @@ class Pager:
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
-        self.on_last_page: Callable[[], None] | None = None  # called once the last page is read
+        self._began: float | None = None  # when this run asked for its first page
+        self._origin = record.boundary.time  # where this run's reading starts (None: at the edge)
+        self.on_near_end: Callable[[], None] | None = None  # called once, see _near_end
         self._claim: Callable[[], float] | None = None  # the lease expiry the first checkpoint takes
         self.on_claimed: Callable[[], None] | None = None  # called once it did
 
@@ -102,18 +120,21 @@ class Pager:
         the first checkpoint takes the lease in the same write, on condition the window
         is untouched and unleased (else ClaimRefused, and nothing was published)."""
         self._claim = lease_until
-        self.read_ahead()
+        if self._ahead is None:
+            self.read_ahead()
 
     def read_ahead(self) -> None:
         """Start reading the window's first page before the lease is even taken (for a
         first delivery of a new task, whose window is almost surely untouched)."""
         self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._began = self.ctx.clock()
         self._ahead = self._pool.submit(self._fetch, self.record, None)
 
     def adopt(self, record: WindowRecord) -> None:
         """The lease is ours: page from ``record``; the page read ahead is kept only if
         the window was untouched (else it is dropped: one page read in vain)."""
         self.record = self._next = record
+        self._origin = record.boundary.time
         untouched = record.pages == 0 and record.next_token is None and record.resume_from is None
         if self._ahead is not None and not untouched:
             log.info("read_ahead_dropped", pages=record.pages)
@@ -205,14 +226,17 @@ class Pager:
             self._next = self._reset_token(self.record, str(exc))
             return None
         self.stats.api_wait_s += self.ctx.clock() - started
-        if page.next_token is None and self.on_last_page is not None:
-            self.on_last_page()
+        if self._began is None:
+            self._began = started
         if not record.started_at:
             record = record.evolve(started_at=started)
         following = None
         if page.next_token and self._room_for_another(started):
             following = pool.submit(self._fetch, record, page.next_token)
         prepared = self._prepare(record, page)
+        if self.on_near_end is not None and (page.next_token is None or self._near_end(prepared.after)):
+            near_end, self.on_near_end = self.on_near_end, None
+            near_end()
         self._pending.append(prepared)
         self._next = prepared.after
         last = prepared.after.state == "done"
@@ -220,6 +244,15 @@ class Pager:
             self._hand_over(committer, wait=last)
         self.stats.durations.append(self.ctx.clock() - started)
         return following
+
+    def _near_end(self, after: WindowRecord) -> bool:
+        """What is left of the window will take less than a few pages (or
+        ``NEAR_END_SECONDS``): time to receive the next task."""
+        if after.boundary.time is None or self._began is None:
+            return False
+        left = time_left(after.key, self._origin, after.boundary.time, self.source.ordering,
+                         self.ctx.clock() - self._began)
+        return left <= max(NEAR_END_SECONDS, 3 * max(self.stats.durations, default=0.0))
 
     def _next_page_is_here(self, following: Future[Page] | None) -> bool:
         """The next page is already read (the API is faster than we are): the pages

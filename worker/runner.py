@@ -50,14 +50,19 @@ class TaskRunner:
     to the end returns before its last checkpoint is accepted: that tail (settle the
     checkpoint, publish, acknowledge, log) finishes on a thread of its own while the next
     task takes its lease and reads its first page. One tail at a time; ``drain()`` waits
-    for it (the worker loop drains before it exits)."""
+    for it (the worker loop drains before it exits).
 
-    def __init__(self, ctx: WorkerContext, on_last_page: Callable[[], None] | None = None,
+    ``on_near_end`` is called when a task nears its window's end (e.g. to receive the
+    next message meanwhile); ``read_ahead`` may then start reading that message's first
+    page, so the next task finds it there."""
+
+    def __init__(self, ctx: WorkerContext, on_near_end: Callable[[], None] | None = None,
                  overlap_tails: bool = False) -> None:
         self.ctx = ctx
-        self.on_last_page = on_last_page  # e.g. receive the next task meanwhile
+        self.on_near_end = on_near_end
         self._tails = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tail") if overlap_tails else None
         self._tail: Future[None] | None = None
+        self._ahead: _ReadAhead | None = None  # a received message's first page, being read
 
     def drain(self) -> None:
         """Wait for the tail in flight (a crash inside it is raised here)."""
@@ -69,8 +74,42 @@ class TaskRunner:
         try:
             self.drain()
         finally:
+            self.drop_ahead()
             if self._tails is not None:
                 self._tails.shutdown(wait=True)
+
+    def read_ahead(self, received: Received, asked_at: float) -> None:
+        """Start reading the first page of a message received ahead, when it is the kind
+        a task claims with its first checkpoint (a first delivery of a new first pass):
+        the task that runs it (``run`` with the same message and ``asked_at``) pages on
+        from there. Anything else is left for ``run`` to find out."""
+        self.drop_ahead()
+        try:
+            message = parse_task(received.body)
+            _, source = self.ctx.source(message.source)
+        except (MalformedMessage, PermanentError):
+            return
+        if not _claimable(message, received):
+            return
+        owner, settings = new_owner(), self.ctx.settings.worker
+        pager = Pager(self.ctx, source, owner, asked_at + settings.task_deadline.total_seconds(),
+                      _assumed(message, received, owner, asked_at + settings.lease.total_seconds()))
+        pager.read_ahead()
+        self._ahead = _ReadAhead(received.message_id, owner, pager)
+
+    def drop_ahead(self) -> None:
+        """Wait for a first page read ahead and throw it away (its task never ran)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.pager.close()
+
+    def _take_ahead(self, received: Received) -> _ReadAhead | None:
+        ahead = self._ahead
+        if ahead is not None and ahead.message_id == received.message_id:
+            self._ahead = None
+            return ahead
+        self.drop_ahead()
+        return None
 
     def run(self, received: Received, started: float, deadline: float) -> Outcome:
         try:
@@ -92,15 +131,17 @@ class TaskRunner:
         return self._finish(result, started)
 
     def _run_task(self, message: TaskMessage, received: Received, started: float, deadline: float) -> Outcome:
-        ctx, owner = self.ctx, new_owner()
+        ctx, ahead = self.ctx, self._take_ahead(received)
+        owner = ahead.owner if ahead is not None else new_owner()
         lease = ctx.settings.worker.lease.total_seconds()
         try:
             _, source = ctx.source(message.source)
         except PermanentError as exc:
-            return self._dead_letter(received, None, exc)
+            return self._dead_letter(received, None, exc)  # (nothing was read ahead for it)
         fresh = message.continuation == 0 and received.receive_count == 1
-        if fresh and message.pass_no == FIRST_PASS:
-            claimed = self._run_claiming(message, received, source, owner, started, deadline)
+        if _claimable(message, received):
+            claimed = self._run_claiming(message, received, source, owner, started, deadline,
+                                         ahead.pager if ahead is not None else None)
             if claimed is not None:
                 return claimed
             fresh = False  # the window is not untouched after all (or its first page failed)
@@ -128,16 +169,16 @@ class TaskRunner:
         return outcome
 
     def _run_claiming(self, message: TaskMessage, received: Received, source: Source, owner: str,
-                      started: float, deadline: float) -> Outcome | None:
+                      started: float, deadline: float, pager: Pager | None) -> Outcome | None:
         """The common case, a new task for a window the orchestrator just made: page at
-        once, and let the first checkpoint take the lease (one DynamoDB write instead of
-        two before work starts). None when it could not: the window was touched or leased
-        already, or paging failed before that first checkpoint; then lease it as usual."""
+        once (from the first page ``read_ahead`` started, if it did), and let the first
+        checkpoint take the lease (one DynamoDB write instead of two before work starts).
+        None when it could not: the window was touched or leased already, or paging
+        failed before that first checkpoint; then lease it as usual."""
         ctx = self.ctx
         lease = ctx.settings.worker.lease.total_seconds()
-        assumed = WindowRecord(key=message.key, lease_owner=owner, lease_expiry=started + lease,
-                               lease_message=received.message_id)
-        pager = Pager(ctx, source, owner, deadline, assumed)
+        if pager is None:
+            pager = Pager(ctx, source, owner, deadline, _assumed(message, received, owner, started + lease))
         heartbeat = Heartbeat(ctx.store, ctx.queue, message.key, owner, received.receipt_handle, lease, ctx.clock,
                               since=started)
         heartbeat.leased.clear()  # until the claim, it only keeps the message invisible
@@ -150,7 +191,7 @@ class TaskRunner:
               heartbeat: Heartbeat, started: float, resume: Callable[[], None] | None) -> Outcome | None:
         """Run the pager under the heartbeat and map how it ended to an outcome (None: a
         claim that did not happen, see _run_claiming)."""
-        pager.on_last_page = self.on_last_page
+        pager.on_near_end = self.on_near_end
         pager.lease_lost = heartbeat.lost
         try:
             try:
@@ -338,6 +379,24 @@ class TaskRunner:
         if bound.get("window_end"):
             values["WindowLagSeconds"] = max(0.0, self.ctx.clock() - parse_instant(str(bound["window_end"])).timestamp())
         metrics.emit(values, {"Source": str(bound.get("source", "unknown"))})
+
+
+@dataclass(frozen=True)
+class _ReadAhead:
+    message_id: str
+    owner: str
+    pager: Pager  # reading the first page; its first checkpoint is to claim the window
+
+
+def _claimable(message: TaskMessage, received: Received) -> bool:
+    """A first delivery of a new first pass: its window is almost surely untouched."""
+    return message.continuation == 0 and received.receive_count == 1 and message.pass_no == FIRST_PASS
+
+
+def _assumed(message: TaskMessage, received: Received, owner: str, lease_until: float) -> WindowRecord:
+    """The window as the orchestrator made it, with our lease: what a claim writes over."""
+    return WindowRecord(key=message.key, lease_owner=owner, lease_expiry=lease_until,
+                        lease_message=received.message_id)
 
 
 def _crashed(exc: Exception) -> Outcome:

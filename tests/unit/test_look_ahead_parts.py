@@ -1,0 +1,97 @@
+"""The parts of the worker's look-ahead that need no AWS: when a window's end is near,
+and a source shared by threads fetching one page at a time."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.models import WindowKey
+from shared.timeutil import format_instant
+from worker.pager import time_left
+from worker.sources.base import Page, Query
+from worker.sources.serial import OneAtATime
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+KEY = WindowKey("gws-login", START, START + timedelta(hours=1))
+
+
+def at(minutes: float) -> str:
+    return format_instant(START + timedelta(minutes=minutes))
+
+
+def test_newest_first_half_read_in_a_second_has_a_second_left() -> None:
+    assert time_left(KEY, None, at(30), "newest_first", 1.0) == 1.0
+    assert time_left(KEY, None, at(45), "newest_first", 1.0) == 3.0  # read 15 minutes of 60
+
+
+def test_oldest_first_reads_from_the_start() -> None:
+    assert time_left(KEY, None, at(45), "oldest_first", 3.0) == 1.0
+
+
+def test_a_continued_run_counts_its_pace_from_where_it_began() -> None:
+    # an earlier run read down to minute 40; this one read 40 → 30 in 1 s: 30 minutes left
+    assert time_left(KEY, at(40), at(30), "newest_first", 1.0) == 3.0
+
+
+def test_nothing_read_yet_is_never_near() -> None:
+    assert time_left(KEY, None, at(60), "newest_first", 0.5) == math.inf
+    assert time_left(KEY, at(20), at(20), "newest_first", 0.5) == math.inf
+
+
+@given(st.floats(0.001, 60.0), st.floats(0.0, 100.0), st.sampled_from(["newest_first", "oldest_first"]))
+def test_once_something_was_read_the_time_left_is_finite_and_shrinks_to_nothing(
+        minutes: float, elapsed: float, ordering: str) -> None:
+    """``minutes``: how much of the window was read (at least a millisecond's worth)."""
+    position = 60 - minutes if ordering == "newest_first" else minutes
+    left = time_left(KEY, None, at(position), ordering, elapsed)
+    assert 0 <= left < math.inf
+    if minutes == 60.0:
+        assert left == 0
+
+
+class _Overlapping:
+    """A source that notices two fetches at once (its HTTP client would be corrupted)."""
+
+    ordering = "newest_first"
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.overlaps = 0
+        self.calls = 0
+        self._count = threading.Lock()
+
+    def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
+        with self._count:
+            self.inside += 1
+            self.calls += 1
+            self.overlaps += self.inside > 1
+        time.sleep(0.002)
+        with self._count:
+            self.inside -= 1
+        return Page(items=[], next_token=None)
+
+    def identity(self, item: dict[str, Any]) -> str:
+        return "id"
+
+    def event_time(self, item: dict[str, Any]) -> str:
+        return "t"
+
+
+def test_threads_sharing_a_source_fetch_one_page_at_a_time() -> None:
+    inner = _Overlapping()
+    source = OneAtATime(inner)
+    query = Query(START, START + timedelta(hours=1))
+    threads = [threading.Thread(target=lambda: [source.fetch(query, None, 5) for _ in range(20)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (inner.calls, inner.overlaps) == (80, 0)
+    assert source.ordering == "newest_first" and source.identity({}) == "id" and source.event_time({}) == "t"
