@@ -69,11 +69,11 @@ def time_left(key: WindowKey, origin: str | None, at: str, ordering: str, elapse
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A page filtered and staged, waiting for its checkpoint."""
+    """A page filtered and encoded, waiting to be staged and checkpointed."""
 
     before: WindowRecord
     after: WindowRecord
-    part: tuple[int, str] | None  # (seq, staged name); None when nothing was new
+    lines: bytes | None  # the new events as sink lines; None when nothing was new
     filtered: Filtered
 
 
@@ -81,15 +81,15 @@ class Pager:
     """Pages one leased window; ``record`` is always the latest checkpointed state.
 
     Three stages overlap: a prefetch thread reads page N+1 while the main thread filters
-    and stages page N and a committer thread checkpoints (then publishes) what was staged
-    before. Each page still goes stage → checkpoint → publish in that order and
+    and encodes page N and a committer thread stages, checkpoints (then publishes) the
+    pages before. Each page still goes stage → checkpoint → publish in that order and
     checkpoints go one at a time in page order. While a checkpoint is in flight the
-    pages staged meanwhile wait, and the next checkpoint accepts them all at once (up to
-    ``worker.max_pages_per_checkpoint``); pages also wait while the next page is already
-    read. When the API is faster than the state store, writes are grouped instead of
-    queued; when it is slower, every page gets its checkpoint while the next is read. A
-    failed checkpoint leaves its pages' staged parts unreferenced (removed with the
-    window's staging area)."""
+    pages prepared meanwhile wait, and the next checkpoint accepts them all at once (up
+    to ``worker.max_pages_per_checkpoint``); pages also wait while the next page is
+    already read. When the API is faster than the state store, writes are grouped
+    instead of queued; when it is slower, every page gets its checkpoint while the next
+    is read. A failed checkpoint leaves its pages' staged parts unreferenced (removed
+    with the window's staging area)."""
 
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
                  record: WindowRecord, lease_lost: threading.Event | None = None) -> None:
@@ -99,8 +99,8 @@ class Pager:
         self.lease_lost = lease_lost or threading.Event()
         self.stats = RunStats()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
-        self._next = record  # the state after the last page staged
-        self._pending: list[_Prepared] = []  # staged, not yet handed to the committer
+        self._next = record  # the state after the last page prepared
+        self._pending: list[_Prepared] = []  # prepared, not yet handed to the committer
         self._group = max(1, ctx.settings.worker.max_pages_per_checkpoint)
         self._committing: list[Future[None]] = []  # checkpoints handed over, in page order
         self._broken: BaseException | None = None  # a checkpoint failed: none may follow it
@@ -213,7 +213,7 @@ class Pager:
 
     def step(self, ahead: Future[Page] | None, pool: ThreadPoolExecutor,
              committer: ThreadPoolExecutor) -> Future[Page] | None:
-        """Read (or collect the prefetched page), filter and stage one page and hand it
+        """Read (or collect the prefetched page), filter and encode one page and hand it
         to the committer; return the prefetch of the following page, if one was started."""
         record = self._next
         started = self.ctx.clock()
@@ -256,7 +256,7 @@ class Pager:
 
     def _next_page_is_here(self, following: Future[Page] | None) -> bool:
         """The next page is already read (the API is faster than we are): the pages
-        staged now wait for it, up to a full group, rather than each taking a write of
+        prepared now wait for it, up to a full group, rather than each taking a write of
         its own while the committer happens to be idle. When the API is the slower part
         the next page is not here yet, and the checkpoint overlaps the wait for it."""
         if following is None or not following.done() or following.cancelled():
@@ -264,7 +264,7 @@ class Pager:
         return following.exception() is None and len(self._pending) < self._group
 
     def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
-        """Give the committer the pages staged so far, as one checkpoint: at once when it
+        """Give the committer the pages prepared so far, as one checkpoint: at once when it
         is idle; otherwise they wait for the checkpoint in flight, unless ``wait`` (the
         window's last page: queued behind it) or the group is full (we wait for it here).
         Queued checkpoints run in page order, and none runs once one has failed."""
@@ -290,7 +290,7 @@ class Pager:
 
     def _settle_after_error(self) -> None:
         """After an error here, still let the checkpoints in flight finish (so ``record``
-        is the truth); a lost lease found there is the error that matters. Pages staged
+        is the truth); a lost lease found there is the error that matters. Pages prepared
         but not handed over are dropped: the next run reads them again."""
         self._pending = []
         committing, self._committing = self._committing, []
@@ -330,15 +330,15 @@ class Pager:
         )
 
     def _prepare(self, record: WindowRecord, page: Page) -> _Prepared:
-        """Filter the page against what the window committed, stage what is new."""
+        """Filter the page against what the window committed and encode what is new
+        (the committer stages it)."""
         ctx, key = self.ctx, record.key
         filtered = filter_page(page.items, record.boundary, (key.start, key.end), self.source.ordering, self.exclude)
         ctx.fault("after_fetch")
-        part = None
+        lines = None
         if filtered.items:
             meta = {"source": key.source, "pass": key.pass_no, "window_start": format_instant(key.start)}
-            part = (record.pages, ctx.sink.stage(key, record.pages, self.owner, encode_lines(filtered.items, meta)))
-        ctx.fault("after_stage")
+            lines = encode_lines(filtered.items, meta)
         last = page.next_token is None
         after = record.evolve(
             version=record.version + 1,
@@ -346,17 +346,17 @@ class Pager:
             pages=record.pages + 1,
             events=record.events + len(filtered.items),
             boundary=filtered.boundary,
-            staged=(part,) if part else (),
+            staged=(),
             token_resets=0,
             state="done" if last else "running",
             lease_expiry=0.0,
             updated_at=ctx.clock(),
         )
-        return _Prepared(record, after, part, filtered)
+        return _Prepared(record, after, lines, filtered)
 
     def _checkpoint(self, group: list[_Prepared]) -> None:
-        """One checkpoint for the staged pages of ``group`` (consecutive, in page order),
-        then publish their parts: the state after the last page, naming every part."""
+        """Stage the pages of ``group`` (consecutive, in page order), one checkpoint for
+        them all (the state after the last page, naming every part), then publish."""
         if self._broken is not None:  # the checkpoint before this one failed: its pages are not ours
             raise self._broken
         try:
@@ -367,7 +367,13 @@ class Pager:
 
     def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before
-        after = group[-1].after.evolve(staged=tuple(p.part for p in group if p.part))
+        parts = []
+        for prepared in group:
+            if prepared.lines is not None:
+                seq = prepared.before.pages
+                parts.append((seq, ctx.sink.stage(before.key, seq, self.owner, prepared.lines)))
+            ctx.fault("after_stage")
+        after = group[-1].after.evolve(staged=tuple(parts))
         if self._claim is not None:
             after = after.evolve(lease_expiry=self._claim() if after.state != "done" else 0.0)
             ctx.store.write(after, before.version, self.owner, claim_at=ctx.clock())
