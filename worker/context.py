@@ -42,6 +42,9 @@ class WorkerContext:
     emit_metrics: bool = False  # CloudWatch EMF lines on stdout (Lambda)
     busy: bool = False  # a task is running (SIGTERM then waits for its page)
     on_window_finished: Callable[[], None] | None = None  # a task ended its window (done or failed)
+    # how long a page and a checkpoint take here lately (moving averages over tasks; 0: unknown)
+    page_s: float = 0.0
+    checkpoint_s: float = 0.0
     _sources: dict[str, Source] = field(default_factory=dict)
     _sources_lock: threading.Lock = field(default_factory=threading.Lock)
     _acker: Acker = field(init=False)  # its thread starts with the first receipt

@@ -53,6 +53,11 @@ def frozen_query(record: WindowRecord, ordering: str) -> Query:
     return Query(max(key.start, record.resume_from - RESUME_SLACK), key.end)
 
 
+def _average(last: float, new: float) -> float:
+    """A moving average of durations (0: none yet), weighing the last few the most."""
+    return new if last == 0 else 0.8 * last + 0.2 * new
+
+
 def time_left(key: WindowKey, origin: str | None, at: str, ordering: str, elapsed: float) -> float:
     """How long the rest of a window will take to read, at the pace of this run: it
     read from ``origin`` (the boundary it started from; None: the window's edge) to
@@ -240,9 +245,10 @@ class Pager:
         self._pending.append(prepared)
         self._next = prepared.after
         last = prepared.after.state == "done"
-        if last or not self._next_page_is_here(following):
+        if last or not self._wait_for_next(following):
             self._hand_over(committer, wait=last)
         self.stats.durations.append(self.ctx.clock() - started)
+        self.ctx.page_s = _average(self.ctx.page_s, self.stats.durations[-1])
         return following
 
     def _near_end(self, after: WindowRecord) -> bool:
@@ -254,14 +260,18 @@ class Pager:
                          self.ctx.clock() - self._began)
         return left <= max(NEAR_END_SECONDS, 3 * max(self.stats.durations, default=0.0))
 
-    def _next_page_is_here(self, following: Future[Page] | None) -> bool:
-        """The next page is already read (the API is faster than we are): the pages
-        prepared now wait for it, up to a full group, rather than each taking a write of
-        its own while the committer happens to be idle. When the API is the slower part
-        the next page is not here yet, and the checkpoint overlaps the wait for it."""
-        if following is None or not following.done() or following.cancelled():
+    def _wait_for_next(self, following: Future[Page] | None) -> bool:
+        """The pages prepared now wait for the next one (up to a full group) rather than
+        take a checkpoint of their own while the committer happens to be idle: when the
+        next page is already read, or pages come about as fast as checkpoints settle (the
+        API is not much slower than the state store: a page takes less than two
+        checkpoints, lately). When the API is the slower part, every page gets its
+        checkpoint while the next one is read."""
+        if following is None or following.cancelled() or len(self._pending) >= self._group:
             return False
-        return following.exception() is None and len(self._pending) < self._group
+        if following.done():
+            return following.exception() is None
+        return 0 < self.ctx.page_s < 2 * self.ctx.checkpoint_s
 
     def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
         """Give the committer the pages prepared so far, as one checkpoint: at once when it
@@ -359,11 +369,13 @@ class Pager:
         them all (the state after the last page, naming every part), then publish."""
         if self._broken is not None:  # the checkpoint before this one failed: its pages are not ours
             raise self._broken
+        began = self.ctx.clock()
         try:
             self._accept(group)
         except BaseException as exc:
             self._broken = exc
             raise
+        self.ctx.checkpoint_s = _average(self.ctx.checkpoint_s, self.ctx.clock() - began)
 
     def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before

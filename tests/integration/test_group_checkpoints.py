@@ -76,6 +76,25 @@ def test_group_of_one_is_a_write_per_page(make_stack: Callable[..., Any], simula
     assert (result.missing, result.duplicates) == (0, 0), result
 
 
+def test_an_api_slower_than_checkpoints_gets_a_checkpoint_for_every_page(
+        make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
+    """Like the real API (hundreds of ms a page): no page waits for the next one, so a
+    crash re-reads as little as possible."""
+    sim = simulator(events=150, seed=9, start=START, end=START + timedelta(hours=2), page_latency=0.3)
+    stack = make_stack(sim.url, source={"end": "2026-11-01T02:00:00Z", "page_size": 25},
+                       worker={"lease": "5s", "task_deadline": "60s", "max_pages_per_checkpoint": 4})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    ctx = WorkerContext.from_settings(stack.settings)
+    written: list[WindowRecord] = []
+    slow_writes(ctx, 0.0, written)
+    work(ctx, until_idle=True)
+    pages = sum(w.pages for w in stack.store.list_windows("gws-login"))
+    assert pages >= 6
+    assert [len(r.staged) for r in written if r.pages] == [1] * pages
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 150), result
+
+
 def test_a_crash_after_a_group_checkpoint_publishes_all_its_parts(make_stack: Callable[..., Any],
                                                                    simulator: Callable[..., Any]) -> None:
     sim, stack = setup(make_stack, simulator, group=4)
