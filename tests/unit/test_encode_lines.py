@@ -4,7 +4,6 @@ the API formatted it, each line parses back to the item plus that one key."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -23,18 +22,12 @@ class Head(msgspec.Struct):
     t: Any = None
 
 
-def keys(heads: list[Head]) -> Iterator[tuple[str, str]]:
-    """The test items' dedup keys: ``t`` is both the time and the identity."""
-    for head in heads:
-        if head.t is None:
-            raise ValueError("no time")
-        yield str(head.t), str(head.t)
-
-
 def events(page: bytes) -> list[Event]:
+    """As a source reads a page; ``t`` is both the time and the identity ("" if missing:
+    the sources check times and identities themselves, see test_page_parsing)."""
     raws = msgspec.json.decode(page, type=list[msgspec.Raw])
-    heads = msgspec.json.decode(page, type=list[Head])
-    return events_from(page, raws, keys(heads))
+    keys = [str(head.t or "") for head in msgspec.json.decode(page, type=list[Head])]
+    return events_from(page, raws, keys, keys)
 
 
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8)
@@ -70,7 +63,14 @@ def test_compact_items_keep_their_exact_bytes() -> None:
     assert encode_lines([event], META).startswith(raw[:-1] + b',"_logpull":')
 
 
-@pytest.mark.parametrize("page", [b'[{"t": 1}, {}]', b'[{"x": 1}]', b'[{"t": 1}, { }]'])
-def test_items_without_a_time_make_a_malformed_page(page: bytes) -> None:
+@pytest.mark.parametrize("page", [b'[{"t": 1}, {}]', b'[{"t": 1}, { }]', b'[{"t": 1}, {\n\t}]'])
+def test_empty_objects_make_a_malformed_page(page: bytes) -> None:
     with pytest.raises(RetryableError, match="malformed API item"):
         events(page)
+
+
+def test_fewer_keys_than_items_make_a_malformed_page() -> None:
+    page = b'[{"t": 1}, {"t": 2}]'
+    raws = msgspec.json.decode(page, type=list[msgspec.Raw])
+    with pytest.raises(RetryableError, match="malformed API page"):
+        events_from(page, raws, ["1"], ["1"])

@@ -93,11 +93,16 @@ MALFORMED = [
     (google, b'[{"id": {}}]'),  # not an object at all
     (google, b'{"items": [{"id": {}}], "nextPageToken": 5}'),  # a token that is not a string
     (google, b'{"items": [{"id": {"time": "yesterday"}}]}'),  # an item without a usable time
+    (google, b'{"items": [{"id": {"time": 5}}]}'),  # a time that is not a string
+    (google, b'{"items": [{"id": {"time": "2026-11-01T00:00:01.000Z"}}, {"x": 1}]}'),  # an item without an id
+    (google, b'{"items": [{}]}'),  # an empty item
     (google, b'{"items": [{"id": {}}'),  # truncated
     (google, b"<html>oops</html>"),  # not JSON
     (google, b'{"items": [{"id": {"time": "2026-11-01T00:00:01.000Z"}, "x": "\xff"}]}'),  # not UTF-8
     (okta, b'[{"uuid": "a", "published": "2026-11-01T00:00:02.000Z"}, "x"]'),
     (okta, b'[{"uuid": "a"}]'),
+    (okta, b'[{"uuid": "a", "published": 5}]'),
+    (okta, b'[{}]'),
     (okta, b'{"uuid": "a"}'),
     (okta, b'[{"uuid": "a"}'),
     (okta, b"<html/>"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 import msgspec
 
 from shared.errors import PermanentError, RetryableError
+from shared.timeutil import canonical_instant
 
 Ordering = Literal["newest_first", "oldest_first"]
 
@@ -38,36 +39,58 @@ class Page:
     next_token: str | None
 
 
-def events_from(page: bytes, raws: Sequence[msgspec.Raw], keys: Iterable[tuple[str, str]]) -> list[Event]:
-    """The events of ``page`` (the body as received) from its raw items and their
-    ``(time, identity)`` keys (in the same order; a source decodes them for the whole
-    page at once, skipping every other field). Items are written as the bytes received,
-    so the page must be UTF-8; line breaks (whitespace, in valid JSON) become spaces, so
-    each item is one line and otherwise byte for byte as sent. Raises RetryableError for
-    a page that is not UTF-8 or an item without a usable time or identity."""
+def events_from(page: bytes, raws: Sequence[msgspec.Raw], times: Sequence[str],
+                identities: Sequence[str]) -> list[Event]:
+    """The events of ``page`` (the body as received) from its raw items, their times
+    (canonical, see ``canonical_times``) and identities, in the same order (a source
+    decodes them for the whole page at once, skipping every other field). Items are
+    written as the bytes received, so the page must be UTF-8; line breaks (whitespace,
+    in valid JSON) become spaces, so each item is one line and otherwise byte for byte
+    as sent. Raises RetryableError for a page that is not UTF-8 or an item that is not
+    a usable JSON object."""
+    if not page.isascii():
+        try:
+            page.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RetryableError(f"malformed API page: not UTF-8 ({exc})") from exc
+    if not len(raws) == len(times) == len(identities):
+        raise RetryableError(f"malformed API page: {len(raws)} items but {len(times)} with a usable time")
+    datas = list(map(bytes, raws))
+    if b"\n" in page or b"\r" in page:  # in valid JSON a line break can only be whitespace between tokens
+        datas = [data.replace(b"\n", b" ").replace(b"\r", b" ") for data in datas]
     try:
-        page.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RetryableError(f"malformed API page: not UTF-8 ({exc})") from exc
-    multiline = b"\n" in page or b"\r" in page
-    events = []
+        if not _ODD_ENDS.isdisjoint([data[-2] for data in datas]):  # rare: mend or refuse item by item
+            datas = [_one_line_object(data) for data in datas]
+    except (ValueError, IndexError) as exc:
+        raise RetryableError(f"malformed API item: {type(exc).__name__}: {exc}") from exc
+    return list(map(Event, datas, times, identities))
+
+
+def _one_line_object(data: bytes) -> bytes:
+    if data[-2] in _SPACE:  # "… }": the splice wants the closing brace right after a value
+        data = data[:-1].rstrip() + b"}"
+    if data[-2] == _OPEN:  # {}: nothing to identify it by
+        raise ValueError("an empty object")
+    return data
+
+
+def canonical_times(times: list[str]) -> list[str]:
+    """``canonical_instant`` of each, at C speed when all are canonical already (the
+    Reports API's are). Raises ValueError for one that is no instant."""
+    count = len(times)
     try:
-        for raw, (time, identity) in zip(raws, keys, strict=True):
-            data = bytes(raw)
-            if multiline:  # in valid JSON a line break can only be whitespace between tokens
-                data = data.replace(b"\n", b" ").replace(b"\r", b" ")
-            if data[-2] in _SPACE:  # "… }": the splice wants the closing brace right after a value
-                data = data[:-1].rstrip() + b"}"
-            if data[-2] == _OPEN:  # {}: nothing to identify it by
-                raise ValueError("an empty object")
-            events.append(Event(data, time, identity))
-    except (ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise RetryableError(f"malformed API item (no usable time): {type(exc).__name__}: {exc}") from exc
-    return events
+        joined = "".join(times) if set(map(len, times)) <= {24} else ""
+    except TypeError:  # not all of them are strings
+        joined = ""
+    if (len(joined) == 24 * count and joined[23::24] == "Z" * count and joined[10::24] == "T" * count
+            and joined[19::24] == "." * count and joined[4::24] == "-" * count):
+        return times
+    return [canonical_instant(str(t)) for t in times]
 
 
 _SPACE = frozenset(b" \t\r\n")
 _OPEN = ord("{")
+_ODD_ENDS = _SPACE | {_OPEN}
 
 
 class Source(Protocol):

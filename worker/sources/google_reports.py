@@ -11,7 +11,6 @@ import http.client
 import json
 import socket
 from datetime import timedelta
-from collections.abc import Iterator
 from typing import Any
 
 import google.auth.exceptions
@@ -26,7 +25,7 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, classify_status, events_from
+from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -106,20 +105,20 @@ class _Body(msgspec.Struct):
     nextPageToken: str | None = None  # noqa: N815 - the API's name
 
 
-class _Id(msgspec.Struct):
+class _Id(msgspec.Struct, gc=False):  # (decoded JSON has no cycles for the collector to find)
     """An Activity's ``id``: what dedup reads of it (missing fields read as "")."""
 
-    time: Any = ""
+    time: str = ""
     uniqueQualifier: Any = ""  # noqa: N815 - the API's names
     applicationName: Any = ""  # noqa: N815
     customerId: Any = ""  # noqa: N815
 
 
-class _Item(msgspec.Struct):
+class _Item(msgspec.Struct, gc=False):
     id: _Id | None = None
 
 
-class _Ids(msgspec.Struct):
+class _Ids(msgspec.Struct, gc=False):
     """The same response, decoded for the items' ids only (every other field skipped)."""
 
     items: list[_Item] | None = None
@@ -133,12 +132,14 @@ def _identity(application: Any, customer: Any, time: Any, unique: Any) -> str:
     return f"{application}|{customer}|{time}|{unique}"
 
 
-def _keys(items: list[_Item]) -> Iterator[tuple[str, str]]:
-    for item in items:
-        i = item.id
-        if i is None:
-            raise ValueError("an activity without an id")
-        yield canonical_instant(str(i.time)), _identity(i.applicationName, i.customerId, i.time, i.uniqueQualifier)
+def _keys(items: list[_Item]) -> tuple[list[str], list[str]]:
+    """The items' times (canonical) and identities, a list of each."""
+    try:
+        ids = [item.id for item in items]
+        identities = [f"{i.applicationName}|{i.customerId}|{i.time}|{i.uniqueQualifier}" for i in ids]  # type: ignore[union-attr]
+    except AttributeError:
+        raise ValueError("an activity without an id") from None
+    return canonical_times([i.time for i in ids]), identities  # type: ignore[union-attr]
 
 
 class RawPageModel(JsonModel):  # type: ignore[misc]
@@ -152,12 +153,16 @@ class RawPageModel(JsonModel):  # type: ignore[misc]
         data = content.encode("utf-8") if isinstance(content, str) else content
         try:
             body = self._decoder.decode(data)
-            keys = _keys(_IDS.decode(data).items or []) if body.items else iter(())
-            return body, keys, data
+            ids = _IDS.decode(data).items if body.items else None
         except msgspec.ValidationError as exc:
             raise ValueError(f"not an activities page ({exc})") from exc
         except msgspec.DecodeError as exc:
             raise ValueError(f"not JSON ({exc})") from exc
+        try:
+            keys = _keys(ids or [])
+        except ValueError as exc:
+            raise ValueError(f"malformed API item (no usable time or id): {exc}") from exc
+        return body, keys, data
 
 
 class GoogleReportsSource:
@@ -208,8 +213,9 @@ class GoogleReportsSource:
             raise RetryableError(f"malformed API page: {type(exc).__name__}: {exc}") from exc
         except _TRANSIENT_NETWORK as exc:
             raise RetryableError(f"connection problem: {type(exc).__name__}: {exc}") from exc
-        page, keys, data = body
-        return Page(items=events_from(data, page.items or (), keys), next_token=page.nextPageToken or None)
+        page, (times, identities), data = body
+        return Page(items=events_from(data, page.items or (), times, identities),
+                    next_token=page.nextPageToken or None)
 
     def identity(self, item: dict[str, Any]) -> str:
         i = item.get("id") or {}

@@ -20,7 +20,7 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, classify_status, events_from
+from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
@@ -28,7 +28,7 @@ _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.Ch
               requests.exceptions.ContentDecodingError)
 
 
-class _Head(msgspec.Struct):
+class _Head(msgspec.Struct, gc=False):  # (decoded JSON has no cycles for the collector to find)
     """What dedup reads of a LogEvent (missing fields read as "")."""
 
     uuid: Any = ""
@@ -137,8 +137,11 @@ class OktaSystemLogSource:
             raise RetryableError(f"malformed API page: not a list of log events ({exc})") from exc
         except msgspec.DecodeError as exc:
             raise RetryableError(f"malformed API page: {exc}") from exc
-        keys = ((canonical_instant(str(h.published)), str(h.uuid)) for h in heads)
-        items = events_from(content, raws, keys)
+        try:
+            times = canonical_times([h.published for h in heads])
+        except ValueError as exc:
+            raise RetryableError(f"malformed API item (no usable time): {exc}") from exc
+        items = events_from(content, raws, times, [str(h.uuid) for h in heads])
         following = response.links.get("next", {}).get("url")
         # a bounded query is finished when a page is empty or the link does not move on
         if not items or following == token:
