@@ -11,7 +11,7 @@ restart after a rejected token never commits an event twice. Items outside the w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +33,7 @@ class Filtered:
 
 
 def filter_page(
-    items: Iterable[Event],
+    items: Sequence[Event],
     boundary: Boundary,
     window: tuple[datetime, datetime],
     ordering: Ordering,
@@ -42,11 +42,20 @@ def filter_page(
     """Keep the page's items that belong to ``window`` and were not committed before
     (by this pass: the boundary; by an earlier pass: ``exclude``, identity hashes).
 
-    One pass, no call per item (it runs for every item read): an identity is hashed only
-    for an item exactly at the boundary's instant or when ``exclude`` is given."""
+    The usual page (all of it inside the window, beyond the boundary, no identity twice)
+    is kept whole, checked with built-ins only; any other goes item by item, in one pass
+    with no call per item: an identity is hashed only for an item exactly at the
+    boundary's instant or when ``exclude`` is given."""
     start_text, end_text = (format_instant(t) for t in window)
     newest_first = ordering == "newest_first"
     edge_time, edge_ids = boundary.time, boundary.ids
+    if items and not exclude:
+        times = [item.time for item in items]
+        low, high = min(times), max(times)
+        unread = edge_time is None or (high < edge_time if newest_first else low > edge_time)
+        if unread and start_text <= low and high < end_text and len({item.identity for item in items}) == len(items):
+            whole = list(items)
+            return Filtered(whole, _advance(boundary, whole, newest_first), 0, 0)
     kept: list[Event] = []
     page_ids: set[str] = set()
     dropped_edge = seen = 0

@@ -94,3 +94,40 @@ def test_oldest_first_mirror() -> None:
     one = filter_page(listing[:3], Boundary(), (START, END), "oldest_first")
     two = filter_page(listing[1:], one.boundary, (START, END), "oldest_first")
     assert len(one.items) == 3 and [ident(e) for e in two.items] == [ident(listing[3])]
+
+
+def item_by_item(page: list[Event], boundary: Boundary, ordering: str) -> Any:
+    """filter_page without its whole-page shortcut (a page padded with one item outside
+    the window never takes it), the padding's drop taken back out."""
+    outside = event(-10, 10**6) if ordering == "newest_first" else event(3_600_010, 10**6)
+    padded = [*page, outside] if ordering == "newest_first" else [outside, *page]
+    result = filter_page(padded, boundary, (START, END), ordering)  # type: ignore[arg-type]
+    return result.items, result.boundary, result.dropped_edge - 1, result.dropped_seen
+
+
+@given(data=st.data(), ordering=st.sampled_from(["newest_first", "oldest_first"]))
+def test_a_whole_page_kept_at_once_is_what_item_by_item_keeps(data: st.DataObject, ordering: str) -> None:
+    listing = data.draw(listings())
+    if ordering == "oldest_first":
+        listing.reverse()
+    boundary = Boundary()
+    for page in data.draw(reads(listing)):
+        result = filter_page(page, boundary, (START, END), ordering)  # type: ignore[arg-type]
+        assert (result.items, result.boundary, result.dropped_edge, result.dropped_seen) == \
+            item_by_item(page, boundary, ordering)
+        boundary = result.boundary
+
+
+def test_a_page_inside_the_window_beyond_the_boundary_is_kept_whole() -> None:
+    page = [event(ms, i) for i, ms in enumerate([900, 800, 800, 700])]
+    first = filter_page(page[:2], Boundary(), (START, END), "newest_first")
+    second = filter_page(page[2:], first.boundary, (START, END), "newest_first")
+    assert first.items == page[:2] and second.items == page[2:]
+    again = filter_page(page[1:3], second.boundary, (START, END), "newest_first")  # a replay: all seen
+    assert again.items == [] and again.dropped_seen == 2
+
+
+def test_an_event_twice_in_one_page_is_kept_once() -> None:
+    page = [event(900, 1), event(800, 2), event(900, 1)]
+    result = filter_page(page, Boundary(), (START, END), "newest_first")
+    assert result.items == page[:2] and result.dropped_seen == 1
