@@ -74,20 +74,34 @@ def time_left(key: WindowKey, origin: str | None, at: str, ordering: str, elapse
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A page filtered and encoded, waiting to be staged and checkpointed."""
+    """A page filtered and encoded, its part being staged, waiting for its checkpoint."""
 
     before: WindowRecord
     after: WindowRecord
-    lines: bytes | None  # the new events as sink lines; None when nothing was new
+    part: Future[tuple[int, str]] | None  # → (seq, staged name); None when nothing was new
     filtered: Filtered
+
+
+class _Writers:
+    """A stager thread, which writes each page's part as soon as it is prepared, and a
+    committer thread, which checkpoints groups of staged pages one at a time in page
+    order (each waits for its pages' parts), then publishes them."""
+
+    def __init__(self) -> None:
+        self.stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
+        self.committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
+
+    def shutdown(self) -> None:
+        self.committer.shutdown(wait=True)
+        self.stager.shutdown(wait=True)
 
 
 class Pager:
     """Pages one leased window; ``record`` is always the latest checkpointed state.
 
-    Three stages overlap: a prefetch thread reads page N+1 while the main thread filters
-    and encodes page N and a committer thread stages, checkpoints (then publishes) the
-    pages before. Each page still goes stage → checkpoint → publish in that order and
+    Four stages overlap: a prefetch thread reads page N+1 while the main thread filters
+    and encodes page N, a stager thread writes the part of the page before, and a
+    committer thread checkpoints (then publishes) the pages staged before. Each page still goes stage → checkpoint → publish in that order and
     checkpoints go one at a time in page order. While a checkpoint is in flight the
     pages prepared meanwhile wait, and the next checkpoint accepts them all at once (up
     to ``worker.max_pages_per_checkpoint``); pages also wait while the next page is
@@ -109,7 +123,7 @@ class Pager:
         self._group = max(1, ctx.settings.worker.max_pages_per_checkpoint)
         self._committing: list[Future[None]] = []  # checkpoints handed over, in page order
         self._broken: BaseException | None = None  # a checkpoint failed: none may follow it
-        self._finishing: ThreadPoolExecutor | None = None  # a deferred run's committer
+        self._finishing: _Writers | None = None  # a deferred run's committer
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
@@ -174,7 +188,7 @@ class Pager:
         may still be in flight (``finishing``) and ``finish()`` settles it. The API is
         never used again by this pager either way."""
         pool = self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
-        committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
+        committer = _Writers()
         ahead, self._ahead = self._ahead, None
         try:
             while self._next.state != "done" and not self.must_yield():
@@ -193,7 +207,7 @@ class Pager:
             self._pool = None
             pool.shutdown(wait=True, cancel_futures=True)
             if self._finishing is None:
-                committer.shutdown(wait=True)
+                committer.shutdown()
         return self.record
 
     @property
@@ -213,11 +227,11 @@ class Pager:
             self._settle()
         finally:
             if committer is not None:
-                committer.shutdown(wait=True)
+                committer.shutdown()
         return self.record
 
     def step(self, ahead: Future[Page] | None, pool: ThreadPoolExecutor,
-             committer: ThreadPoolExecutor) -> Future[Page] | None:
+             committer: _Writers) -> Future[Page] | None:
         """Read (or collect the prefetched page), filter and encode one page and hand it
         to the committer; return the prefetch of the following page, if one was started."""
         record = self._next
@@ -238,7 +252,7 @@ class Pager:
         following = None
         if page.next_token and self._room_for_another(started):
             following = pool.submit(self._fetch, record, page.next_token)
-        prepared = self._prepare(record, page)
+        prepared = self._prepare(record, page, committer)
         if self.on_near_end is not None and (page.next_token is None or self._near_end(prepared.after)):
             near_end, self.on_near_end = self.on_near_end, None
             near_end()
@@ -273,7 +287,7 @@ class Pager:
             return following.exception() is None
         return 0 < self.ctx.page_s < 2 * self.ctx.checkpoint_s
 
-    def _hand_over(self, committer: ThreadPoolExecutor, wait: bool) -> None:
+    def _hand_over(self, committer: _Writers, wait: bool) -> None:
         """Give the committer the pages prepared so far, as one checkpoint: at once when it
         is idle; otherwise they wait for the checkpoint in flight, unless ``wait`` (the
         window's last page: queued behind it) or the group is full (we wait for it here).
@@ -286,7 +300,7 @@ class Pager:
                 return
             self._settle()
         group, self._pending = self._pending, []
-        self._committing.append(committer.submit(self._checkpoint, group))
+        self._committing.append(committer.committer.submit(self._checkpoint, group))
 
     def _settle(self) -> None:
         """Wait for the checkpoints in flight; their error (a lost lease, …) is ours."""
@@ -339,16 +353,16 @@ class Pager:
             on_retry,
         )
 
-    def _prepare(self, record: WindowRecord, page: Page) -> _Prepared:
-        """Filter the page against what the window committed and encode what is new
-        (the committer stages it)."""
+    def _prepare(self, record: WindowRecord, page: Page, writers: _Writers) -> _Prepared:
+        """Filter the page against what the window committed, encode what is new and
+        have the stager write it."""
         ctx, key = self.ctx, record.key
         filtered = filter_page(page.items, record.boundary, (key.start, key.end), self.source.ordering, self.exclude)
         ctx.fault("after_fetch")
-        lines = None
+        part = None
         if filtered.items:
             meta = {"source": key.source, "pass": key.pass_no, "window_start": format_instant(key.start)}
-            lines = encode_lines(filtered.items, meta)
+            part = writers.stager.submit(self._stage, key, record.pages, encode_lines(filtered.items, meta))
         last = page.next_token is None
         after = record.evolve(
             version=record.version + 1,
@@ -362,7 +376,7 @@ class Pager:
             lease_expiry=0.0,
             updated_at=ctx.clock(),
         )
-        return _Prepared(record, after, lines, filtered)
+        return _Prepared(record, after, part, filtered)
 
     def _checkpoint(self, group: list[_Prepared]) -> None:
         """Stage the pages of ``group`` (consecutive, in page order), one checkpoint for
@@ -379,13 +393,8 @@ class Pager:
 
     def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before
-        parts = []
-        for prepared in group:
-            if prepared.lines is not None:
-                seq = prepared.before.pages
-                parts.append((seq, ctx.sink.stage(before.key, seq, self.owner, prepared.lines)))
-            ctx.fault("after_stage")
-        after = group[-1].after.evolve(staged=tuple(parts))
+        parts = tuple(p.part.result() for p in group if p.part is not None)  # (a failed stage raises here)
+        after = group[-1].after.evolve(staged=parts)
         if self._claim is not None:
             after = after.evolve(lease_expiry=self._claim() if after.state != "done" else 0.0)
             ctx.store.write(after, before.version, self.owner, claim_at=ctx.clock())
@@ -406,6 +415,11 @@ class Pager:
             self.stats.dropped_edge += prepared.filtered.dropped_edge
             self.stats.dropped_seen += prepared.filtered.dropped_seen
         self.stats.checkpoints += 1
+
+    def _stage(self, key: WindowKey, seq: int, lines: bytes) -> tuple[int, str]:
+        staged = self.ctx.sink.stage(key, seq, self.owner, lines)
+        self.ctx.fault("after_stage")
+        return seq, staged
 
     def _reset_token(self, record: WindowRecord, why: str) -> WindowRecord:
         """A stored token was refused: resume from the boundary instead of the start."""
