@@ -17,13 +17,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import structlog
-
 from shared import metrics
 from shared.aws.state_store import LeaseUnavailable
 from shared.aws.task_queue import Received
 from shared.errors import AwsError, LeaseLost, MalformedMessage, PermanentError, RetryableError
-from shared.log import bind_task, clear_task, get_logger
+from shared.log import bind_task, clear_task, get_logger, task_fields
 from shared.models import FIRST_PASS, TaskMessage, WindowRecord, parse_task
 from shared.timeutil import format_instant, parse_instant
 from worker.context import WorkerContext
@@ -370,7 +368,7 @@ class TaskRunner:
         return result
 
     def _metrics(self, result: Outcome) -> None:
-        fields, bound = result.fields, structlog.contextvars.get_contextvars()
+        fields, bound = result.fields, task_fields()
         values: dict[str, float] = {
             "Events": fields.get("events", 0), "Pages": fields.get("pages", 0),
             "Continuations": int(result.outcome == "continued"), "Retries": fields.get("retries", 0),
