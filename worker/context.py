@@ -45,8 +45,7 @@ class WorkerContext:
     # how long a page and a checkpoint take here lately (moving averages over tasks; 0: unknown)
     page_s: float = 0.0
     checkpoint_s: float = 0.0
-    _sources: dict[str, Source] = field(default_factory=dict)
-    _sources_lock: threading.Lock = field(default_factory=threading.Lock)
+    _local: threading.local = field(default_factory=threading.local)
     _acker: Acker = field(init=False)  # its thread starts with the first receipt
 
     def __post_init__(self) -> None:
@@ -71,10 +70,12 @@ class WorkerContext:
         matches = [s for s in self.settings.sources if s.id == source_id]
         if not matches:
             raise PermanentError(f"no source {source_id!r} in this worker's config", reason="unknown_source")
-        with self._sources_lock:  # one client per source, shared by the threads one fetch at a time
-            if source_id not in self._sources:
-                self._sources[source_id] = OneAtATime(build_source(matches[0], self.settings))
-            return matches[0], self._sources[source_id]
+        # one client per thread that asks (a Lambda batch's records page in parallel); a
+        # task's pager may use it from its own threads too, so it fetches one page at a time
+        sources: dict[str, Source] = self._local.__dict__.setdefault("sources", {})
+        if source_id not in sources:
+            sources[source_id] = OneAtATime(build_source(matches[0], self.settings))
+        return matches[0], sources[source_id]
 
 
 def build_source(source: SourceSettings, settings: Settings) -> Source:

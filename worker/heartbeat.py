@@ -64,9 +64,13 @@ class Heartbeat:
 
     def _run(self) -> None:
         interval = max(0.2, self._lease / 3)
-        while not self._stop.wait(interval):
+        # a beat is due an interval after the message was received, or last made invisible:
+        # at once for a message that waited (received ahead while the task before ended)
+        wait = max(0.0, self._visible_from + interval - self._clock())
+        while not self._stop.wait(wait):
             if not self.beat():
                 return
+            wait = interval
 
     def beat(self) -> bool:
         now = self._clock()

@@ -101,14 +101,15 @@ class Pager:
 
     Four stages overlap: a prefetch thread reads page N+1 while the main thread filters
     and encodes page N, a stager thread writes the part of the page before, and a
-    committer thread checkpoints (then publishes) the pages staged before. Each page still goes stage → checkpoint → publish in that order and
-    checkpoints go one at a time in page order. While a checkpoint is in flight the
-    pages prepared meanwhile wait, and the next checkpoint accepts them all at once (up
-    to ``worker.max_pages_per_checkpoint``); pages also wait while the next page is
-    already read. When the API is faster than the state store, writes are grouped
-    instead of queued; when it is slower, every page gets its checkpoint while the next
-    is read. A failed checkpoint leaves its pages' staged parts unreferenced (removed
-    with the window's staging area)."""
+    committer thread checkpoints (then publishes) the pages staged before. Each page
+    still goes stage → checkpoint → publish in that order and checkpoints go one at a
+    time in page order. While a checkpoint is in flight the pages prepared meanwhile
+    wait, and the next checkpoint accepts them all at once (up to
+    ``worker.max_pages_per_checkpoint``); pages also wait while the next page is already
+    read or due about as soon as a checkpoint settles. When the API is faster than the
+    state store, writes are grouped instead of queued; when it is slower, every page
+    gets its checkpoint while the next is read. A failed checkpoint leaves its pages'
+    staged parts unreferenced (removed with the window's staging area)."""
 
     def __init__(self, ctx: WorkerContext, source: Source, owner: str, deadline: float,
                  record: WindowRecord, lease_lost: threading.Event | None = None) -> None:
@@ -146,7 +147,6 @@ class Pager:
         """Start reading the window's first page before the lease is even taken (for a
         first delivery of a new task, whose window is almost surely untouched)."""
         self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
-        self._began = self.ctx.clock()
         self._ahead = self._pool.submit(self._fetch, self.record, None)
 
     def adopt(self, record: WindowRecord) -> None:
@@ -190,6 +190,7 @@ class Pager:
         pool = self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         committer = _Writers()
         ahead, self._ahead = self._ahead, None
+        self._began = None  # this run's pace counts from its first step (not from a read ahead)
         try:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
@@ -379,8 +380,9 @@ class Pager:
         return _Prepared(record, after, part, filtered)
 
     def _checkpoint(self, group: list[_Prepared]) -> None:
-        """Stage the pages of ``group`` (consecutive, in page order), one checkpoint for
-        them all (the state after the last page, naming every part), then publish."""
+        """Wait for the parts of ``group``'s pages (consecutive, in page order) to be
+        staged, one checkpoint for them all (the state after the last page, naming every
+        part), then publish."""
         if self._broken is not None:  # the checkpoint before this one failed: its pages are not ours
             raise self._broken
         began = self.ctx.clock()

@@ -4,8 +4,9 @@ When a task nears the end of its window (a few pages before, by its pace; its la
 at the latest), the worker asks for the next message in the background (no long poll)
 and may start reading that message's first page (``on_received``), so the next task
 starts without a queue round trip or an API one. A message received ahead is held for
-about the length of those pages; if the worker stops instead, it is handed back at once
-(visibility 0), so nothing waits for a timeout.
+about the length of those pages (longer when the estimate was off: its task's heartbeat
+then extends its visibility at once); if the worker stops instead, it is handed back at
+once (visibility 0), so nothing waits for a timeout.
 """
 
 from __future__ import annotations

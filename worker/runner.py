@@ -69,10 +69,11 @@ class TaskRunner:
             tail.result()
 
     def close(self) -> None:
+        """Wait for the last tail (a first page read ahead stays: ``drop_ahead``, once the
+        message it was read for is handed back)."""
         try:
             self.drain()
         finally:
-            self.drop_ahead()
             if self._tails is not None:
                 self._tails.shutdown(wait=True)
 

@@ -1,5 +1,6 @@
 """The parts of the worker's look-ahead that need no AWS: when a window's end is near,
-and a source shared by threads fetching one page at a time."""
+a source shared by threads fetching one page at a time, and the heartbeat of a message
+that waited before its task began."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shared.errors import RetryableError
 from shared.models import WindowKey
 from shared.timeutil import format_instant
+from worker.heartbeat import Heartbeat
 from worker.pager import time_left
 from worker.sources.base import Page, Query
 from worker.sources.serial import OneAtATime
@@ -95,3 +99,46 @@ def test_threads_sharing_a_source_fetch_one_page_at_a_time() -> None:
         thread.join()
     assert (inner.calls, inner.overlaps) == (80, 0)
     assert source.ordering == "newest_first" and source.identity({}) == "id" and source.event_time({}) == "t"
+
+
+class _Slow(_Overlapping):
+    def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
+        time.sleep(1.0)
+        return Page(items=[], next_token=None)
+
+
+def test_waiting_for_the_client_counts_in_the_timeout() -> None:
+    source = OneAtATime(_Slow())
+    query = Query(START, START + timedelta(hours=1))
+    busy = threading.Thread(target=source.fetch, args=(query, None, 5))
+    busy.start()
+    time.sleep(0.1)
+    with pytest.raises(RetryableError, match="stayed busy"):
+        source.fetch(query, None, 0.2)  # the client is busy for ~0.9 s more
+    busy.join()
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.extended = threading.Event()
+
+    def change_visibility(self, receipt: str, seconds: int) -> None:
+        self.extended.set()
+
+
+def test_a_message_that_waited_is_made_invisible_again_as_soon_as_its_task_starts() -> None:
+    """Received ahead 50 s ago with a 60 s lease: its first beat is overdue (due 20 s
+    after it was received), so it comes at once, not 20 s after the task started."""
+    queue = _Queue()
+    heartbeat = Heartbeat(None, queue, KEY, "me", "receipt", 60.0, time.time,  # type: ignore[arg-type]
+                          since=time.time() - 50)
+    heartbeat.leased.clear()  # a claim to come: only the message is kept invisible
+    heartbeat.start()
+    try:
+        assert queue.extended.wait(10), "no beat within 10 s (the next would be due in 20 s)"
+        until = time.monotonic() + 10
+        while heartbeat.lease_until() < time.time() + 50 and time.monotonic() < until:
+            time.sleep(0.01)  # (the beat records the new visibility right after the call)
+        assert heartbeat.lease_until() > time.time() + 50  # and a claim now takes a lease from then
+    finally:
+        heartbeat.stop()

@@ -134,12 +134,12 @@ def _identity(application: Any, customer: Any, time: Any, unique: Any) -> str:
 
 def _keys(items: list[_Item]) -> tuple[list[str], list[str]]:
     """The items' times (canonical) and identities, a list of each."""
-    try:
-        ids = [item.id for item in items]
-        identities = [f"{i.applicationName}|{i.customerId}|{i.time}|{i.uniqueQualifier}" for i in ids]  # type: ignore[union-attr]
-    except AttributeError:
-        raise ValueError("an activity without an id") from None
-    return canonical_times([i.time for i in ids]), identities  # type: ignore[union-attr]
+    ids = [item.id for item in items]
+    if None in ids:
+        raise ValueError("an activity without an id")
+    present: list[_Id] = ids  # type: ignore[assignment]
+    identities = [f"{i.applicationName}|{i.customerId}|{i.time}|{i.uniqueQualifier}" for i in present]
+    return canonical_times([i.time for i in present]), identities
 
 
 class RawPageModel(JsonModel):  # type: ignore[misc]
