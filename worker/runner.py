@@ -61,6 +61,7 @@ class TaskRunner:
         self._tails = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tail") if overlap_tails else None
         self._tail: Future[None] | None = None
         self._ahead: _ReadAhead | None = None  # a received message's first page, being read
+        self._sources: dict[str, Source] = {}  # the clients the tasks use (read_ahead shares them)
 
     def drain(self) -> None:
         """Wait for the tail in flight (a crash inside it is raised here)."""
@@ -85,7 +86,7 @@ class TaskRunner:
         self.drop_ahead()
         try:
             message = parse_task(received.body)
-            _, source = self.ctx.source(message.source)
+            source = self._sources.get(message.source) or self.ctx.source(message.source)[1]
         except (MalformedMessage, PermanentError):
             return
         if not _claimable(message, received):
@@ -137,6 +138,7 @@ class TaskRunner:
             _, source = ctx.source(message.source)
         except PermanentError as exc:
             return self._dead_letter(received, None, exc)  # (nothing was read ahead for it)
+        self._sources[message.source] = source
         fresh = message.continuation == 0 and received.receive_count == 1
         if _claimable(message, received):
             claimed = self._run_claiming(message, received, source, owner, started, deadline,
