@@ -128,7 +128,7 @@ class Pager:
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
-        self._began: float | None = None  # when this run asked for its first page
+        self._began: float | None = None  # when this run's first step began (its pace counts from there)
         self._origin = record.boundary.time  # where this run's reading starts (None: at the edge)
         self.on_near_end: Callable[[], None] | None = None  # called once, see _near_end
         self._claim: Callable[[], float] | None = None  # the lease expiry the first checkpoint takes

@@ -95,7 +95,7 @@ class TaskRunner:
         pager = Pager(self.ctx, source, owner, asked_at + settings.task_deadline.total_seconds(),
                       _assumed(message, received, owner, asked_at + settings.lease.total_seconds()))
         pager.read_ahead()
-        self._ahead = _ReadAhead(received.message_id, owner, pager)
+        self._ahead = _ReadAhead(received.message_id, pager)
 
     def drop_ahead(self) -> None:
         """Wait for a first page read ahead and throw it away (its task never ran)."""
@@ -132,14 +132,14 @@ class TaskRunner:
 
     def _run_task(self, message: TaskMessage, received: Received, started: float, deadline: float) -> Outcome:
         ctx, ahead = self.ctx, self._take_ahead(received)
-        owner = ahead.owner if ahead is not None else new_owner()
+        owner = ahead.pager.owner if ahead is not None else new_owner()
         lease = ctx.settings.worker.lease.total_seconds()
         try:
             _, source = ctx.source(message.source)
         except PermanentError as exc:
             return self._dead_letter(received, None, exc)  # (nothing was read ahead for it)
         self._sources[message.source] = source
-        fresh = message.continuation == 0 and received.receive_count == 1
+        fresh = _first_delivery(message, received)
         if _claimable(message, received):
             claimed = self._run_claiming(message, received, source, owner, started, deadline,
                                          ahead.pager if ahead is not None else None)
@@ -385,13 +385,17 @@ class TaskRunner:
 @dataclass(frozen=True)
 class _ReadAhead:
     message_id: str
-    owner: str
     pager: Pager  # reading the first page; its first checkpoint is to claim the window
+
+
+def _first_delivery(message: TaskMessage, received: Received) -> bool:
+    """Neither a continuation nor a message that came back: its first page is due."""
+    return message.continuation == 0 and received.receive_count == 1
 
 
 def _claimable(message: TaskMessage, received: Received) -> bool:
     """A first delivery of a new first pass: its window is almost surely untouched."""
-    return message.continuation == 0 and received.receive_count == 1 and message.pass_no == FIRST_PASS
+    return _first_delivery(message, received) and message.pass_no == FIRST_PASS
 
 
 def _assumed(message: TaskMessage, received: Received, owner: str, lease_until: float) -> WindowRecord:

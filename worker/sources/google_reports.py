@@ -138,7 +138,7 @@ def _keys(items: list[_Item]) -> tuple[list[str], list[str]]:
     if None in ids:
         raise ValueError("an activity without an id")
     present: list[_Id] = ids  # type: ignore[assignment]
-    identities = [f"{i.applicationName}|{i.customerId}|{i.time}|{i.uniqueQualifier}" for i in present]
+    identities = [_identity(i.applicationName, i.customerId, i.time, i.uniqueQualifier) for i in present]
     return canonical_times([i.time for i in present]), identities
 
 
