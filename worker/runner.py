@@ -280,10 +280,17 @@ class TaskRunner:
                 self._roll_forward(earlier)
         return frozenset(identity_hash(source.identity(item)) for item in self.ctx.sink.committed_items(record.key))
 
-    def _ack(self, received: Received) -> None:
+    def _ack(self, received: Received, now: bool = False) -> None:
         """The message is finished with. Under a Lambda event source mapping the mapping
-        deletes what the handler does not report as failed, so we leave it alone."""
-        if self.ctx.ack_messages:
+        deletes what the handler does not report as failed, so we leave it alone.
+        ``now``: delete it at once rather than in a batch (which waits up to a second
+        for others): a message copied to the DLQ that came back after a crash would be
+        copied there again."""
+        if not self.ctx.ack_messages:
+            return
+        if now:
+            self.ctx.queue.delete(received.receipt_handle)
+        else:
             self.ctx.ack_later(received.receipt_handle)
 
     def _release(self, record: WindowRecord, owner: str, **changes: Any) -> WindowRecord:
@@ -356,7 +363,7 @@ class TaskRunner:
                 self.ctx.store.write(failed, record.version, owner)
             except LeaseLost:
                 return Outcome("retry", {"reason": f"lease lost while failing ({reason})", "error_class": "LeaseLost"})
-        self._ack(received)
+        self._ack(received, now=True)
         return Outcome("failed", {**_stats(stats or RunStats()), "reason": reason, "error_class": error_class})
 
     def _finish(self, result: Outcome, started: float) -> Outcome:

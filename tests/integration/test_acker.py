@@ -83,3 +83,21 @@ def test_a_failed_delete_is_logged_and_the_rest_still_go(make_stack: Callable[..
     assert "not-a-receipt-handle" in logs[0]["error"]
     acker.add(received[1].receipt_handle)  # usable again after a flush
     acker.flush()
+
+
+def test_a_dead_lettered_message_is_deleted_at_once_not_in_a_batch(make_stack: Callable[..., Any]) -> None:
+    """A worker killed within the batch's linger would leave a poison message that comes
+    back and goes to the DLQ a second time: it is deleted right after its DLQ copy."""
+    from shared.aws.dead_letters import DeadLetters
+    from worker.context import WorkerContext
+    from worker.loop import work
+
+    stack = make_stack()
+    stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody="not a task {")  # noqa: SLF001
+    ctx = WorkerContext.from_settings(stack.settings)
+    batched: list[str] = []
+    ctx.ack_later = batched.append  # type: ignore[method-assign]  # a batch the kill loses
+    assert work(ctx, until_idle=True, max_tasks=1) == 1
+    counts = stack.queue.counts()
+    assert (counts.visible, counts.in_flight, batched) == (0, 0, [])
+    assert [e["reason"].split(":")[0] for e in DeadLetters(stack.queue, stack.store).peek()] == ["malformed_message"]
