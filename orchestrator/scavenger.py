@@ -68,11 +68,11 @@ class Scavenger:
             return 0
         updated = window.evolve(
             version=window.version + 1, state="pending", lease_owner=None, lease_expiry=0.0,
-            updated_at=now, rescues=window.rescues + 1,
+            updated_at=now, rescues=window.rescues + 1, dispatch=window.dispatch + 1,
         )
         if not self._write(updated, window):
             return 0  # it moved on while we looked: not stalled after all
-        self.queue.send(TaskMessage.for_window(window.key))
+        self.queue.send(TaskMessage.for_window(window.key, updated.dispatch))
         log.warning("window_rescued", window=str(window.key), state=window.state,
                     pages=window.pages, rescues=updated.rescues)
         return 1

@@ -36,6 +36,9 @@ class TaskMessage(BaseModel):
     window_end: Instant
     pass_no: int = Field(default=FIRST_PASS, ge=0, le=1)
     continuation: int = Field(default=0, ge=0)
+    # which message for the window this is: every later one (continuation, rescue,
+    # redrive) is counted in the window's record first, so an older one is dropped
+    dispatch: int = Field(default=0, ge=0)
     task_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -45,15 +48,16 @@ class TaskMessage(BaseModel):
     def to_body(self) -> str:
         return self.model_dump_json()
 
-    def continued(self) -> TaskMessage:
+    def continued(self, dispatch: int) -> TaskMessage:
         return self.model_copy(
-            update={"continuation": self.continuation + 1, "task_id": uuid.uuid4().hex}
+            update={"continuation": self.continuation + 1, "dispatch": dispatch, "task_id": uuid.uuid4().hex}
         )
 
     @classmethod
-    def for_window(cls, key: WindowKey) -> TaskMessage:
+    def for_window(cls, key: WindowKey, dispatch: int = 0) -> TaskMessage:
         return cls(
-            source=key.source, window_start=key.start, window_end=key.end, pass_no=key.pass_no
+            source=key.source, window_start=key.start, window_end=key.end, pass_no=key.pass_no,
+            dispatch=dispatch,
         )
 
 
@@ -111,6 +115,7 @@ class WindowRecord:
     boundary: Boundary = field(default_factory=Boundary)
     staged: tuple[tuple[int, str], ...] = ()  # (seq, staged part) the last checkpoint accepted
     continuations: int = 0
+    dispatch: int = 0  # messages sent for the window after the first; an older one is stale
     token_resets: int = 0
     rescues: int = 0
     error: str | None = None

@@ -150,10 +150,11 @@ class TaskRunner:
         if fresh:
             pager.read_ahead()  # overlap the first page with taking the lease
         try:
-            record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id)
+            record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id,
+                                       message.dispatch)
         except LeaseUnavailable as exc:
             pager.close()
-            return self._not_ours(received, exc.record)
+            return self._not_ours(message, received, exc.record)
         except BaseException:
             pager.close()
             raise
@@ -303,9 +304,10 @@ class TaskRunner:
 
     def _continue(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
         record = pager.record
-        self._release(record, owner, continuations=record.continuations + 1)
+        released = self._release(record, owner, continuations=record.continuations + 1,
+                                 dispatch=record.dispatch + 1)
         self.ctx.fault("after_release")
-        self.ctx.queue.send(message.continued())
+        self.ctx.queue.send(message.continued(released.dispatch))
         self.ctx.fault("after_continuation_sent")
         self._ack(received)
         return Outcome("continued", _stats(pager.stats, record))
@@ -317,17 +319,18 @@ class TaskRunner:
             gave_up = PermanentError(f"gave up after {received.receive_count} attempts: {exc}", reason="retries_exhausted")
             return self._dead_letter(received, (record, owner), gave_up, pager.stats)
         reason = str(exc) if exc else "stop requested"
-        try:
-            self._release(record, owner, error=str(exc) if exc else None,
-                          error_class=type(exc).__name__ if exc else None)
-        except LeaseLost:
-            return Outcome("retry", {**_stats(pager.stats), "reason": f"{reason}; lease lost", "error_class": "LeaseLost"})
+        if record.state != "done":  # done stays done: its publishes are rolled forward, never re-read
+            try:
+                self._release(record, owner, error=str(exc) if exc else None,
+                              error_class=type(exc).__name__ if exc else None)
+            except LeaseLost:
+                return Outcome("retry", {**_stats(pager.stats), "reason": f"{reason}; lease lost", "error_class": "LeaseLost"})
         delay = 0 if exc is None else int(min(900, max(1.0, exc.delay or 0) * received.receive_count))
         self.ctx.queue.change_visibility(received.receipt_handle, delay)
         return Outcome("retry", {**_stats(pager.stats, record), "reason": reason, "retry_in_s": delay,
                                  "error_class": type(exc).__name__ if exc else None})
 
-    def _not_ours(self, received: Received, record: WindowRecord | None) -> Outcome:
+    def _not_ours(self, message: TaskMessage, received: Received, record: WindowRecord | None) -> Outcome:
         if record is None:
             unknown = PermanentError("the message names a window that was never scheduled", reason="unknown_window")
             return self._dead_letter(received, None, unknown)
@@ -337,6 +340,11 @@ class TaskRunner:
                 self.ctx.sink.cleanup(record.key)
             self._ack(received)
             return Outcome("done", {"pages": 0, "events": 0, "skipped": f"window {record.state}"})
+        if message.dispatch < record.dispatch:
+            # the window was handed to a newer message since (a continuation, a rescue):
+            # this one is a stale copy (e.g. a SendMessage repeated after a lost answer)
+            self._ack(received)
+            return Outcome("done", {"pages": 0, "events": 0, "skipped": "superseded by a newer task"})
         if record.lease_message and record.lease_message != received.message_id:
             # a duplicate task: the live lease holder works under a message of its own
             self._ack(received)
@@ -353,7 +361,7 @@ class TaskRunner:
         error_class = type(exc.__cause__ or exc).__name__
         reason = f"{exc.reason}: {exc.message}"
         self.ctx.queue.send_to_dlq(received.body, reason, error_class)
-        if leased is not None:
+        if leased is not None and leased[0].state != "done":  # a done window stays done (see _not_ours)
             record, owner = leased
             failed = record.evolve(
                 version=record.version + 1, state="failed", lease_owner=None, lease_expiry=0.0,
@@ -396,8 +404,9 @@ class _ReadAhead:
 
 
 def _first_delivery(message: TaskMessage, received: Received) -> bool:
-    """Neither a continuation nor a message that came back: its first page is due."""
-    return message.continuation == 0 and received.receive_count == 1
+    """The window's first message (not a continuation, rescue or redrive), delivered for
+    the first time: its first page is due."""
+    return message.dispatch == 0 and message.continuation == 0 and received.receive_count == 1
 
 
 def _claimable(message: TaskMessage, received: Received) -> bool:

@@ -85,6 +85,7 @@ def encode_window(record: WindowRecord) -> Item:
         "created_at": n(record.created_at),
         "state": {"S": record.state},
         "version": n(record.version),
+        "dispatch": n(record.dispatch),
         "lease_owner": s(record.lease_owner),
         "lease_expiry": n(record.lease_expiry),
         "lease_message": s(record.lease_message),
@@ -95,7 +96,7 @@ def encode_window(record: WindowRecord) -> Item:
 def update_attrs(record: WindowRecord, keep_lease: bool) -> Item:
     """The attributes a fenced write sets (the lease ones only when it changes them)."""
     item = encode_window(record)
-    names = ("state", "version", PROGRESS) + (() if keep_lease else LEASE_ATTRIBUTES)
+    names = ("state", "version", "dispatch", PROGRESS) + (() if keep_lease else LEASE_ATTRIBUTES)
     return {name: item[name] for name in names}
 
 
@@ -112,6 +113,7 @@ def decode_window(item: Item) -> WindowRecord:
         key=key,
         state=_get_s(item, "state") or "pending",  # type: ignore[arg-type]
         version=int(_get_n(item, "version")),
+        dispatch=int(_get_n(item, "dispatch")),
         lease_owner=_get_s(item, "lease_owner"),
         lease_expiry=_get_n(item, "lease_expiry"),
         lease_message=_get_s(item, "lease_message"),

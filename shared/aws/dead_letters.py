@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import REASON_ATTRIBUTE, SqsTaskQueue
 from shared.errors import LeaseLost, MalformedMessage
-from shared.models import parse_task
+from shared.models import TaskMessage, parse_task
 from shared.timeutil import format_instant
 
 PEEK_VISIBILITY = 5
@@ -64,17 +63,24 @@ class DeadLetters:
                 kept += 1
                 self.queue.release_dead(message["ReceiptHandle"])
                 continue
-            self._reopen(task.key)
-            self.queue.send(task)
+            self.queue.send(self._reopen(task))
             self.queue.delete_dead(message["ReceiptHandle"])
             moved += 1
         return moved, kept
 
-    def _reopen(self, key: Any) -> None:
-        record = self.store.get_window(key)
-        if record is None or record.state != "failed":
-            return
-        reopened = record.evolve(version=record.version + 1, state="pending", lease_owner=None,
-                                 lease_expiry=0.0, rescues=0, token_resets=0, error=None, error_class=None)
-        with contextlib.suppress(LeaseLost):  # it moved on meanwhile: nothing to reopen
-            self.store.write(reopened, record.version, owner=None)
+    def _reopen(self, task: TaskMessage) -> TaskMessage:
+        """The task to send back: a failed window is reopened; any other keeps its state
+        (a done window stays done: the task only rolls its publishes forward). Either
+        way the window counts the new message as its latest, so older copies are dropped."""
+        record = self.store.get_window(task.key)
+        if record is None or record.state == "running":  # a live worker's: leave it be
+            return task
+        changes: dict[str, Any] = {"dispatch": record.dispatch + 1}
+        if record.state == "failed":
+            changes.update(state="pending", lease_owner=None, lease_expiry=0.0, rescues=0, token_resets=0,
+                           error=None, error_class=None)
+        try:
+            self.store.write(record.evolve(version=record.version + 1, **changes), record.version, owner=None)
+        except LeaseLost:  # it moved on meanwhile: its own message carries it on
+            return task
+        return TaskMessage.for_window(task.key, record.dispatch + 1)

@@ -7,6 +7,7 @@ and the writer's lease, so a stale worker can never overwrite newer progress.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -138,12 +139,14 @@ class DynamoStateStore:
         return True
 
     def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float,
-                message_id: str = "") -> WindowRecord:
-        """Take the lease on an open window (free, expired, or already ours).
+                message_id: str = "", dispatch: int = 0) -> WindowRecord:
+        """Take the lease on an open window (free or expired) for a message that is not
+        older than the window's latest (``dispatch``).
 
         Raises LeaseLost carrying the current record (``exc.record``) when the window is
-        done, failed or leased by another live worker; ``exc.record`` is None when the
-        window does not exist.
+        done, failed, leased by another live worker or dispatched again since; ``exc.record``
+        is None when the window does not exist. A retried request whose first attempt
+        took the lease but lost its answer finds the lease ours and returns it.
         """
         try:
             response = self._client.update_item(
@@ -155,7 +158,7 @@ class DynamoStateStore:
                 ),
                 ConditionExpression=(
                     "attribute_exists(pk) AND #state IN (:pending, :running) "
-                    "AND lease_expiry < :now"
+                    "AND lease_expiry < :now AND (attribute_not_exists(dispatch) OR dispatch <= :d)"
                 ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
@@ -163,6 +166,7 @@ class DynamoStateStore:
                     ":m": {"S": message_id},
                     ":le": codec.n(lease_until),
                     ":now": codec.n(now),
+                    ":d": codec.n(dispatch),
                     ":one": {"N": "1"},
                     ":running": {"S": "running"},
                     ":pending": {"S": "pending"},
@@ -173,7 +177,13 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 old = exc.response.get("Item")
-                raise LeaseUnavailable(codec.decode_window(old) if old else None) from exc
+                record = codec.decode_window(old) if old else None
+                if (record is not None and record.state == "running" and record.lease_owner == owner
+                        and record.lease_message == message_id and record.lease_expiry == lease_until):
+                    return record  # our own first attempt took it; its answer was lost
+                raise LeaseUnavailable(record) from exc
+            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+        except BotoCoreError as exc:
             raise AwsError(f"DynamoDB update failed: {exc}") from exc
         return codec.decode_window(response["Attributes"])
 
@@ -210,8 +220,11 @@ class DynamoStateStore:
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
+            if _conditional_failed(exc) and _already_written(exc, owner, names, values, len(assignments)):
+                return  # botocore retried a write that had succeeded but whose answer was lost
             if _conditional_failed(exc) and claim_at is not None:
                 raise ClaimRefused(f"window {record.key} is not untouched at version {expected_version}") from exc
             if _conditional_failed(exc):
@@ -253,6 +266,30 @@ class DynamoStateStore:
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"DynamoDB {operation} on table {self._table} failed: {exc}") from exc
         return result
+
+
+def _already_written(exc: ClientError, owner: str | None, names: dict[str, str], values: dict[str, Any],
+                     count: int) -> bool:
+    """The item as the failed condition found it holds every value this write (by
+    ``owner``) sets: an earlier attempt of the same request wrote it, and only its
+    answer was lost (each write sets a new version and its own progress, so another
+    writer's item cannot match)."""
+    old = exc.response.get("Item")
+    if not old:
+        return False
+    written = {names[f"#a{i}"]: values[f":a{i}"] for i in range(count)}
+    holder = written.get("lease_owner", old.get("lease_owner"))
+    if owner and holder not in ({"S": owner}, {"NULL": True}):
+        return False  # a lease holder's write leaves its own name on the item (or releases it)
+    return all(_same(old.get(name), value) for name, value in written.items())
+
+
+def _same(stored: dict[str, Any] | None, written: dict[str, Any]) -> bool:
+    if stored is None:
+        return False
+    if "N" in stored and "N" in written:  # DynamoDB normalises numbers ("0.0" comes back "0")
+        return Decimal(stored["N"]) == Decimal(written["N"])
+    return stored == written
 
 
 class ClaimRefused(LeaseLost):

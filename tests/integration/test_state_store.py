@@ -124,3 +124,40 @@ def test_a_claiming_checkpoint_takes_only_an_untouched_unleased_window(make_stac
     store.write(released, leased.version, "a")
     with pytest.raises(ClaimRefused):  # pending again, but not at version 0
         store.write(released.evolve(lease_owner="b"), 0, "b", claim_at=200.0)
+
+
+def test_a_write_repeated_after_its_answer_was_lost_is_recognised(make_stack: Callable[..., object]) -> None:
+    """botocore retries a request whose answer was lost; a conditional write that had
+    succeeded then fails its own condition. The item equals what we wrote: success, not
+    a lost lease. Another writer's write at the same version still loses."""
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + HOUR), windows(1))
+    key = windows(1)[0].key
+    mine = store.acquire(key, "me", 100.0, 1.0, message_id="m1")
+    assert store.acquire(key, "me", 100.0, 1.0, message_id="m1") == mine  # the retry of the same request
+    with pytest.raises(LeaseUnavailable):
+        store.acquire(key, "me", 100.0, 1.0, message_id="m2")  # not the same request
+    checkpoint = mine.evolve(version=mine.version + 1, next_token="t2", pages=1, events=10, lease_expiry=0.0,
+                             boundary=Boundary("2026-11-01T00:50:00.000Z", frozenset({"a"})))
+    store.write(checkpoint, mine.version, "me", keep_lease=True)
+    store.write(checkpoint, mine.version, "me", keep_lease=True)  # the retry: no LeaseLost
+    other = checkpoint.evolve(next_token="t-other")
+    with pytest.raises(LeaseLost):
+        store.write(other, mine.version, "me", keep_lease=True)
+    assert store.get_window(key).next_token == "t2"
+
+
+def test_an_older_message_cannot_lease_a_window_dispatched_again(make_stack: Callable[..., object]) -> None:
+    """A continuation (or rescue) counts its message in the window first; a stale copy
+    of an older message (a SendMessage repeated after a lost answer) is refused."""
+    store = make_stack().store  # type: ignore[attr-defined]
+    store.record_windows(None, meta(1, T0 + HOUR), windows(1))
+    key = windows(1)[0].key
+    record = store.acquire(key, "a", 100.0, 1.0)
+    released = record.evolve(version=record.version + 1, state="pending", lease_owner=None, lease_expiry=0.0,
+                              dispatch=1)
+    store.write(released, record.version, "a")
+    with pytest.raises(LeaseUnavailable) as caught:
+        store.acquire(key, "b", 200.0, 2.0, dispatch=0)
+    assert caught.value.record is not None and caught.value.record.dispatch == 1
+    assert store.acquire(key, "b", 200.0, 2.0, dispatch=1).lease_owner == "b"
