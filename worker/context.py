@@ -45,6 +45,9 @@ class WorkerContext:
     # how long a page and a checkpoint take here lately (moving averages over tasks; 0: unknown)
     page_s: float = 0.0
     checkpoint_s: float = 0.0
+    # how far past its deadline a run that has committed nothing new yet may read on (to
+    # get through the overlap a resumed run re-reads); 0 where the deadline is hard (Lambda)
+    overrun_s: float = 600.0
     _local: threading.local = field(default_factory=threading.local)
     _acker: Acker = field(init=False)  # its thread starts with the first receipt
 

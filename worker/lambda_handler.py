@@ -41,7 +41,8 @@ def _context() -> WorkerContext:
     if _CONTEXT is None:
         settings = load_settings(os.environ.get("LOGPULL_CONFIG"))
         configure_logging(settings.logging.level, "json")
-        _CONTEXT = WorkerContext.from_settings(settings, ack_messages=False, emit_metrics=True)
+        # a Lambda deadline is hard: no run reads past it (overrun_s = 0)
+        _CONTEXT = WorkerContext.from_settings(settings, ack_messages=False, emit_metrics=True, overrun_s=0.0)
         freeze_long_lived()
     return _CONTEXT
 

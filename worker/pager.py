@@ -130,6 +130,7 @@ class Pager:
         self._dropping = threading.Event()
         self._began: float | None = None  # when this run's first step began (its pace counts from there)
         self._origin = record.boundary.time  # where this run's reading starts (None: at the edge)
+        self._events_at_start = record.events  # progress of this run: events committed beyond these
         self.on_near_end: Callable[[], None] | None = None  # called once, see _near_end
         self._claim: Callable[[], float] | None = None  # the lease expiry the first checkpoint takes
         self.on_claimed: Callable[[], None] | None = None  # called once it did
@@ -154,6 +155,7 @@ class Pager:
         the window was untouched (else it is dropped: one page read in vain)."""
         self.record = self._next = record
         self._origin = record.boundary.time
+        self._events_at_start = record.events
         untouched = record.pages == 0 and record.next_token is None and record.resume_from is None
         if self._ahead is not None and not untouched:
             log.info("read_ahead_dropped", pages=record.pages)
@@ -178,7 +180,16 @@ class Pager:
         if self.ctx.stop_requested.is_set():
             return True
         estimate = max(self.stats.durations, default=0.0)
-        return self.ctx.clock() + estimate + self._margin > self.deadline
+        return self.ctx.clock() + estimate + self._margin > self._limit()
+
+    def _limit(self) -> float:
+        """The deadline; for a run that has not committed a new event yet, the hard one
+        (``ctx.overrun_s`` later): a run resumed from a rejected token (or after a crash)
+        re-reads what the window committed before, and stopping inside that overlap
+        would leave the next run no further on (its token may expire again)."""
+        if self._next.events > self._events_at_start or self._next.state == "done":
+            return self.deadline
+        return self.deadline + self.ctx.overrun_s
 
     def run(self, defer_last: bool = False) -> WindowRecord:
         """Page while another page fits before the deadline (the first page of a run is
@@ -243,7 +254,7 @@ class Pager:
             self.stats.api_wait_s += self.ctx.clock() - started
             self._hand_over(committer, wait=True)
             self._settle()
-            self._next = self._reset_token(self.record, str(exc))
+            self._next = self._reset_token(self.record, exc)
             return None
         self.stats.api_wait_s += self.ctx.clock() - started
         if self._began is None:
@@ -341,7 +352,7 @@ class Pager:
             if self._dropping.is_set():
                 return -1.0
             estimate = max(self.stats.durations, default=0.0)
-            return self.deadline - self.ctx.clock() - self._margin - estimate
+            return self._limit() - self.ctx.clock() - self._margin - estimate
 
         def on_retry(exc: RetryableError, delay: float) -> None:
             self.stats.retries += 1
@@ -372,7 +383,9 @@ class Pager:
             events=record.events + len(filtered.items),
             boundary=filtered.boundary,
             staged=(),
-            token_resets=0,
+            # progress is the boundary moving: a page that kept nothing is no reason to
+            # believe the next rejected token would be the last
+            token_resets=0 if filtered.items else record.token_resets,
             state="done" if last else "running",
             lease_expiry=0.0,
             updated_at=ctx.clock(),
@@ -423,12 +436,13 @@ class Pager:
         self.ctx.fault("after_stage")
         return seq, staged
 
-    def _reset_token(self, record: WindowRecord, why: str) -> WindowRecord:
+    def _reset_token(self, record: WindowRecord, exc: TokenRejected) -> WindowRecord:
         """A stored token was refused: resume from the boundary instead of the start."""
         if record.token_resets >= MAX_TOKEN_RESETS:
-            raise PermanentError(f"page token rejected {record.token_resets} times: {why}", reason="token_rejected")
+            raise PermanentError(f"page token rejected {record.token_resets + 1} times without progress: {exc}",
+                                 reason="token_rejected") from exc
         resume = record.boundary.time
-        log.warning("page_token_rejected", resume_from=resume, error=why)
+        log.warning("page_token_rejected", resume_from=resume, error=str(exc))
         new = record.evolve(
             version=record.version + 1,
             next_token=None,

@@ -17,8 +17,8 @@ def test_round_trip() -> None:
     message = parse_task(json.dumps(GOOD))
     assert parse_task(message.to_body()) == message
     assert message.pass_no == 0 and message.continuation == 0
-    continued = message.continued()
-    assert continued.key == message.key and continued.continuation == 1
+    continued = message.continued(dispatch=3)
+    assert continued.key == message.key and continued.continuation == 1 and continued.dispatch == 3
     assert continued.task_id != message.task_id
 
 
