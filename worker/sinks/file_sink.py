@@ -1,7 +1,16 @@
-"""``file://`` sink: staged files renamed into place (atomic on POSIX)."""
+"""``file://`` sink: staged files hard-linked into place, never over a committed file.
+
+``publish`` links the staged file to its committed name (atomic on POSIX, and unlike a
+rename it fails instead of replacing an existing file), then unlinks the staged name. A
+re-publish (after a crash between the two, or by a second worker rolling the same part
+forward) finds the committed name taken and only removes the staged one: a committed
+file is written once, so a tailing shipper never sees it replaced (a new inode that it
+would ship again).
+"""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import shutil
@@ -38,18 +47,17 @@ class FileSink:
     def publish(self, key: WindowKey, seq: int, staged: str) -> None:
         target = self.root / committed_name(key, seq, self.suffix)
         source = self.root / staged
-        if not source.exists():
-            if target.exists():
-                return  # published before a crash: nothing to do
-            raise LogpullError(f"staged part {staged} is missing and {target.name} was never published")
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.replace(source, target)
+            _link_no_replace(source, target)
+        except FileExistsError:
+            pass  # published before (a crash before the unlink, or another worker)
         except FileNotFoundError:
             if target.exists():
-                return  # another worker rolled the same part forward at the same moment
-            raise
+                return  # published and the staged file removed before a crash
+            raise LogpullError(f"staged part {staged} is missing and {target.name} was never published") from None
         _fsync_dir(target.parent)
+        source.unlink(missing_ok=True)
 
     def published(self, key: WindowKey, seq: int) -> bool:
         return (self.root / committed_name(key, seq, self.suffix)).exists()
@@ -61,6 +69,19 @@ class FileSink:
         prefix = self.root / window_prefix(key)
         for path in sorted(prefix.parent.glob(prefix.name + "_p*")):
             yield from read_lines(path)
+
+
+def _link_no_replace(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        # no hard links on this file system: a rename, unless the name is taken already
+        # (a race with another worker could still replace it: prefer a POSIX file system)
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, "committed part exists", str(target)) from None
+        os.replace(source, target)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,15 +1,20 @@
-"""``s3://bucket/prefix`` sink: staged objects copied to deterministic committed keys.
+"""``s3://bucket/prefix`` sink: staged objects written once to deterministic committed keys.
 
 Same protocol as the file sink (see worker.sinks.base): ``stage`` puts
-``<prefix>/_staging/…`` (private; overwritten by a re-read), ``publish`` copies the
-accepted staged object to its committed key and deletes the staged one. A copy is atomic
-per object and re-copying the same bytes to the same key is harmless, so publish is
-idempotent. Optional SSE-KMS on every object written.
+``<prefix>/_staging/…`` (private; overwritten by a re-read), ``publish`` reads the
+accepted staged object and puts its bytes to the committed key with ``If-None-Match: *``,
+then deletes the staged one. The committed key is written at most once: a re-publish (a
+crash or a lost answer between the put and the delete, botocore's own retry of a put
+whose answer was lost, two workers rolling the same part forward) gets 412
+PreconditionFailed, which means "already published". A plain copy would write the key
+again: a second version in a versioned bucket and a second event notification, i.e. a
+part a SIEM ingests twice. Optional SSE-KMS on every object written.
 """
 
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +25,10 @@ from shared.errors import AwsError, LogpullError
 from shared.models import WindowKey
 from shared.sink_reader import list_keys, parse_lines
 from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
+
+
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+_CONFLICT_TRIES = 5  # 409 ConditionalRequestConflict: a concurrent conditional write
 
 
 def _code(exc: ClientError) -> str:
@@ -61,18 +70,37 @@ class S3Sink:
         return name
 
     def publish(self, key: WindowKey, seq: int, staged: str) -> None:
-        target = self._key(committed_name(key, seq, self.suffix))
+        target, source = self._key(committed_name(key, seq, self.suffix)), self._key(staged)
         try:
-            self.client.copy_object(Bucket=self.bucket, Key=target,
-                                    CopySource={"Bucket": self.bucket, "Key": self._key(staged)},
-                                    **self._encryption)
+            body = self.client.get_object(Bucket=self.bucket, Key=source)["Body"].read()
         except ClientError as exc:
-            if _code(exc) in {"NoSuchKey", "404"} and self._exists(target):
+            if _code(exc) in _MISSING and self._exists(target):
                 return  # published (and the staged object removed) before a crash
             raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
         except BotoCoreError as exc:
             raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
-        self._call("delete_object", Bucket=self.bucket, Key=self._key(staged))
+        self._put_once(target, body, staged)
+        self._call("delete_object", Bucket=self.bucket, Key=source)  # a missing key is fine
+
+    def _put_once(self, target: str, body: bytes, staged: str) -> None:
+        """Create ``target`` unless it exists; never write a second version of it."""
+        for attempt in range(_CONFLICT_TRIES):
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=target, Body=body, IfNoneMatch="*",
+                                       ContentType="application/x-ndjson", **self._encryption)
+                return
+            except ClientError as exc:
+                code = _code(exc)
+                if code in {"PreconditionFailed", "412"}:
+                    return  # already published (by us, a retry of ours, or another worker)
+                if code not in {"ConditionalRequestConflict", "409"}:
+                    raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
+            except BotoCoreError as exc:
+                raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
+            if self._exists(target):
+                return  # the concurrent write that conflicted with ours has landed
+            time.sleep(0.05 * 2**attempt)
+        raise AwsError(f"S3 publish of {staged} failed: conditional writes to {target} kept conflicting")
 
     def published(self, key: WindowKey, seq: int) -> bool:
         return self._exists(self._key(committed_name(key, seq, self.suffix)))
@@ -98,7 +126,7 @@ class S3Sink:
         try:
             self.client.head_object(Bucket=self.bucket, Key=name)
         except ClientError as exc:
-            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+            if _code(exc) in _MISSING:
                 return False
             raise AwsError(f"S3 head_object {name} failed: {exc}") from exc
         return True
