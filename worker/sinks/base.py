@@ -39,6 +39,11 @@ class Sink(Protocol):
         publish leaves it staged until the task's message comes back)."""
         ...
 
+    def probe(self) -> None:
+        """Write and delete a small object under a private (``_``) name; raise
+        ``shared.errors.SinkUnwritable`` naming the sink and the cause if it cannot."""
+        ...
+
     def cleanup(self, key: WindowKey) -> None:
         """Remove staged leftovers of a finished window pass (stale owners' parts)."""
         ...

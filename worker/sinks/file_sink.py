@@ -14,11 +14,12 @@ import errno
 import gzip
 import os
 import shutil
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from shared.errors import LogpullError
+from shared.errors import LogpullError, SinkUnwritable
 from shared.models import WindowKey
 from shared.sink_reader import read_lines
 from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
@@ -64,6 +65,19 @@ class FileSink:
 
     def cleanup(self, key: WindowKey) -> None:
         shutil.rmtree(self.root / staging_prefix(key), ignore_errors=True)
+
+    def probe(self) -> None:
+        """Write and delete a small private file; raise ``SinkUnwritable`` if either fails."""
+        path = self.root / f"_probe-{uuid.uuid4().hex}"  # "_": consumers ignore it
+        if self.root.exists() and not self.root.is_dir():
+            raise SinkUnwritable(f"sink file://{self.root} is not writable: {self.root} is not a directory")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"logpull probe\n")
+            path.unlink()
+        except OSError as exc:
+            cause = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+            raise SinkUnwritable(f"sink file://{self.root} is not writable: {cause}") from None
 
     def committed_items(self, key: WindowKey) -> Iterable[dict[str, Any]]:
         prefix = self.root / window_prefix(key)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import gzip
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import AwsError, LogpullError
+from shared.errors import AwsError, LogpullError, SinkUnwritable
 from shared.models import WindowKey
 from shared.sink_reader import list_keys, parse_lines
 from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
@@ -116,6 +117,25 @@ class S3Sink:
                 body = gzip.decompress(body)
             yield from parse_lines(body)
 
+    def probe(self) -> None:
+        """Write and delete a small private object; raise ``SinkUnwritable`` if either fails."""
+        name = self._key(f"_probe/{uuid.uuid4().hex}")
+        self._probe_call("write", name, "put_object", Body=b"logpull probe\n", **self._encryption)
+        self._probe_call("delete", name, "delete_object")
+
+    def _probe_call(self, action: str, name: str, operation: str, **kwargs: Any) -> None:
+        try:
+            getattr(self.client, operation)(Bucket=self.bucket, Key=name, **kwargs)
+        except ClientError as exc:
+            raise SinkUnwritable(f"sink {self.url} is not writable: cannot {action} {name}: "
+                                 f"{_cause(exc, self.bucket)}") from None
+        except BotoCoreError as exc:
+            raise AwsError(f"sink {self.url}: cannot {action} {name}: {exc}") from None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
     def _list(self, prefix: str) -> list[str]:
         try:
             return list_keys(self.client, self.bucket, prefix)
@@ -136,6 +156,18 @@ class S3Sink:
             return getattr(self.client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"S3 {operation} on {self.bucket} failed: {exc}") from exc
+
+
+def _cause(exc: ClientError, bucket: str) -> str:
+    code = _code(exc)
+    if code == "NoSuchBucket":
+        return f"bucket {bucket} does not exist (run `logpull init`)"
+    if code in {"AccessDenied", "403", "AllAccessDisabled"}:
+        return "access denied (the role needs s3:PutObject and s3:DeleteObject on the prefix)"
+    if code in {"KMS.NotFoundException", "KMS.DisabledException", "KMSInvalidStateException"}:
+        return f"the KMS key cannot be used ({code})"
+    message = exc.response.get("Error", {}).get("Message", "")
+    return f"{code}: {message}" if message else code or str(exc)
 
 
 def ensure_bucket(client: Any, url: str) -> str:
