@@ -75,5 +75,11 @@ class AwsError(LogpullError):
     """An AWS call failed for a reason other than a lost condition."""
 
 
+class SinkUnwritable(LogpullError):
+    """The sink cannot be written: bucket missing, access denied, path not a directory."""
+
+    exit_code = 2
+
+
 class EndpointUnreachable(LogpullError):
     """An endpoint (AWS emulator, API) did not answer at all."""

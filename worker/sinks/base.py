@@ -6,7 +6,8 @@ Commit protocol for page ``seq`` of a window pass (see README, "Exactly once"):
                  deterministic per (window, pass, seq, lease owner), overwrite is fine.
 2. checkpoint  — the state store accepts the page (next token, counts, boundary and the
                  staged name) in one write fenced by version and lease.
-3. ``publish`` — move the accepted staged object to its committed name (idempotent).
+3. ``publish`` — move the accepted staged object to its committed name (idempotent, and
+                 the committed name is written once: never replaced by a re-publish).
 
 Only an accepted page is ever published, and its committed name is a function of
 (window, pass, seq), so a re-run can only re-publish the same bytes to the same name.
@@ -36,6 +37,11 @@ class Sink(Protocol):
     def published(self, key: WindowKey, seq: int) -> bool:
         """The part is at its committed name (a crash between a checkpoint and its
         publish leaves it staged until the task's message comes back)."""
+        ...
+
+    def probe(self) -> None:
+        """Write and delete a small object under a private (``_``) name; raise
+        ``shared.errors.SinkUnwritable`` naming the sink and the cause if it cannot."""
         ...
 
     def cleanup(self, key: WindowKey) -> None:

@@ -1,25 +1,35 @@
-"""``s3://bucket/prefix`` sink: staged objects copied to deterministic committed keys.
+"""``s3://bucket/prefix`` sink: staged objects written once to deterministic committed keys.
 
 Same protocol as the file sink (see worker.sinks.base): ``stage`` puts
-``<prefix>/_staging/…`` (private; overwritten by a re-read), ``publish`` copies the
-accepted staged object to its committed key and deletes the staged one. A copy is atomic
-per object and re-copying the same bytes to the same key is harmless, so publish is
-idempotent. Optional SSE-KMS on every object written.
+``<prefix>/_staging/…`` (private; overwritten by a re-read), ``publish`` reads the
+accepted staged object and puts its bytes to the committed key with ``If-None-Match: *``,
+then deletes the staged one. The committed key is written at most once: a re-publish (a
+crash or a lost answer between the put and the delete, botocore's own retry of a put
+whose answer was lost, two workers rolling the same part forward) gets 412
+PreconditionFailed, which means "already published". A plain copy would write the key
+again: a second version in a versioned bucket and a second event notification, i.e. a
+part a SIEM ingests twice. Optional SSE-KMS on every object written.
 """
 
 from __future__ import annotations
 
 import gzip
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import AwsError, LogpullError
+from shared.errors import AwsError, LogpullError, SinkUnwritable
 from shared.models import WindowKey
 from shared.sink_reader import list_keys, parse_lines
 from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
+
+
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+_CONFLICT_TRIES = 5  # 409 ConditionalRequestConflict: a concurrent conditional write
 
 
 def _code(exc: ClientError) -> str:
@@ -61,18 +71,37 @@ class S3Sink:
         return name
 
     def publish(self, key: WindowKey, seq: int, staged: str) -> None:
-        target = self._key(committed_name(key, seq, self.suffix))
+        target, source = self._key(committed_name(key, seq, self.suffix)), self._key(staged)
         try:
-            self.client.copy_object(Bucket=self.bucket, Key=target,
-                                    CopySource={"Bucket": self.bucket, "Key": self._key(staged)},
-                                    **self._encryption)
+            body = self.client.get_object(Bucket=self.bucket, Key=source)["Body"].read()
         except ClientError as exc:
-            if _code(exc) in {"NoSuchKey", "404"} and self._exists(target):
+            if _code(exc) in _MISSING and self._exists(target):
                 return  # published (and the staged object removed) before a crash
             raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
         except BotoCoreError as exc:
             raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
-        self._call("delete_object", Bucket=self.bucket, Key=self._key(staged))
+        self._put_once(target, body, staged)
+        self._call("delete_object", Bucket=self.bucket, Key=source)  # a missing key is fine
+
+    def _put_once(self, target: str, body: bytes, staged: str) -> None:
+        """Create ``target`` unless it exists; never write a second version of it."""
+        for attempt in range(_CONFLICT_TRIES):
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=target, Body=body, IfNoneMatch="*",
+                                       ContentType="application/x-ndjson", **self._encryption)
+                return
+            except ClientError as exc:
+                code = _code(exc)
+                if code in {"PreconditionFailed", "412"}:
+                    return  # already published (by us, a retry of ours, or another worker)
+                if code not in {"ConditionalRequestConflict", "409"}:
+                    raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
+            except BotoCoreError as exc:
+                raise AwsError(f"S3 publish of {staged} failed: {exc}") from exc
+            if self._exists(target):
+                return  # the concurrent write that conflicted with ours has landed
+            time.sleep(0.05 * 2**attempt)
+        raise AwsError(f"S3 publish of {staged} failed: conditional writes to {target} kept conflicting")
 
     def published(self, key: WindowKey, seq: int) -> bool:
         return self._exists(self._key(committed_name(key, seq, self.suffix)))
@@ -88,6 +117,25 @@ class S3Sink:
                 body = gzip.decompress(body)
             yield from parse_lines(body)
 
+    def probe(self) -> None:
+        """Write and delete a small private object; raise ``SinkUnwritable`` if either fails."""
+        name = self._key(f"_probe/{uuid.uuid4().hex}")
+        self._probe_call("write", name, "put_object", Body=b"logpull probe\n", **self._encryption)
+        self._probe_call("delete", name, "delete_object")
+
+    def _probe_call(self, action: str, name: str, operation: str, **kwargs: Any) -> None:
+        try:
+            getattr(self.client, operation)(Bucket=self.bucket, Key=name, **kwargs)
+        except ClientError as exc:
+            raise SinkUnwritable(f"sink {self.url} is not writable: cannot {action} {name}: "
+                                 f"{_cause(exc, self.bucket)}") from None
+        except BotoCoreError as exc:
+            raise AwsError(f"sink {self.url}: cannot {action} {name}: {exc}") from None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
     def _list(self, prefix: str) -> list[str]:
         try:
             return list_keys(self.client, self.bucket, prefix)
@@ -98,7 +146,7 @@ class S3Sink:
         try:
             self.client.head_object(Bucket=self.bucket, Key=name)
         except ClientError as exc:
-            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+            if _code(exc) in _MISSING:
                 return False
             raise AwsError(f"S3 head_object {name} failed: {exc}") from exc
         return True
@@ -108,6 +156,18 @@ class S3Sink:
             return getattr(self.client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"S3 {operation} on {self.bucket} failed: {exc}") from exc
+
+
+def _cause(exc: ClientError, bucket: str) -> str:
+    code = _code(exc)
+    if code == "NoSuchBucket":
+        return f"bucket {bucket} does not exist (run `logpull init`)"
+    if code in {"AccessDenied", "403", "AllAccessDisabled"}:
+        return "access denied (the role needs s3:PutObject and s3:DeleteObject on the prefix)"
+    if code in {"KMS.NotFoundException", "KMS.DisabledException", "KMSInvalidStateException"}:
+        return f"the KMS key cannot be used ({code})"
+    message = exc.response.get("Error", {}).get("Message", "")
+    return f"{code}: {message}" if message else code or str(exc)
 
 
 def ensure_bucket(client: Any, url: str) -> str:
