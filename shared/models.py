@@ -36,8 +36,9 @@ class TaskMessage(BaseModel):
     window_end: Instant
     pass_no: int = Field(default=FIRST_PASS, ge=0, le=1)
     continuation: int = Field(default=0, ge=0)
-    # which message for the window this is: every later one (continuation, rescue,
-    # redrive) is counted in the window's record first, so an older one is dropped
+    # which message for the window this is: each later one (continuation, rescue,
+    # redrive) has a higher number, and once it leases the window (a rescue or redrive:
+    # once it is sent) an older one is stale and dropped
     dispatch: int = Field(default=0, ge=0)
     task_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -98,6 +99,10 @@ class Boundary:
 
     time: str | None = None  # format_instant of the oldest committed event
     ids: frozenset[str] = field(default_factory=frozenset)
+    since: int = 0  # seq of the pass's first page that committed an event at ``time``
+    # the ids are too many for the window's item (an instant with thousands of events):
+    # they are the identities of the events at ``time`` in the pass's parts from ``since``
+    spilled: bool = False
 
 
 @dataclass(frozen=True)

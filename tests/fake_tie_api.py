@@ -26,7 +26,13 @@ class TieApi:
         self.rows = sorted(rows, key=lambda row: (row[0], row[1]), reverse=True)
         self.page_size, self.latency, self.token_ttl = page_size, latency, token_ttl
         self.fetches = self.rejected = 0
+        self._epoch = 0  # tokens issued before the last expire_all() are refused
         self._lock = threading.Lock()
+
+    def expire_all(self) -> None:
+        """Every token issued so far expires (as a long wait would make it)."""
+        with self._lock:
+            self._epoch += 1
 
     def truth(self) -> set[str]:
         return {ident for _, ident in self.rows}
@@ -37,8 +43,9 @@ class TieApi:
         time.sleep(self.latency)
         offset = 0
         if token is not None:
-            text, issued = token.split("@")
-            if self.token_ttl is not None and time.time() - float(issued) > self.token_ttl:
+            text, issued, epoch = token.split("@")
+            expired = self.token_ttl is not None and time.time() - float(issued) > self.token_ttl
+            if expired or int(epoch) != self._epoch:
                 with self._lock:
                     self.rejected += 1
                 raise TokenRejected("page token expired")
@@ -48,7 +55,7 @@ class TieApi:
         chunk = matching[offset:offset + self.page_size]
         items = [Event(orjson.dumps({"id": ident, "time": t}), t, ident) for t, ident in chunk]
         more = offset + self.page_size < len(matching)
-        return Page(items, f"{offset + self.page_size}@{time.time()}" if more else None)
+        return Page(items, f"{offset + self.page_size}@{time.time()}@{self._epoch}" if more else None)
 
     def identity(self, item: dict[str, Any]) -> str:
         return str(item["id"])

@@ -46,6 +46,8 @@ def filter_page(
     is kept whole, checked with built-ins only; any other goes item by item, in one pass
     with no call per item: an identity is hashed only for an item exactly at the
     boundary's instant or when ``exclude`` is given."""
+    if boundary.spilled:
+        raise ValueError("the boundary's ids are in the sink: load them before filtering")
     start_text, end_text = (format_instant(t) for t in window)
     newest_first = ordering == "newest_first"
     edge_time, edge_ids = boundary.time, boundary.ids

@@ -11,12 +11,12 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from shared.errors import LeaseLost, PermanentError, RetryableError, TokenRejected
 from shared.log import get_logger
-from shared.models import WindowKey, WindowRecord
+from shared.models import Boundary, WindowKey, WindowRecord
 from shared.timeutil import format_instant, parse_instant
 from worker.context import WorkerContext
 from worker.dedup import Filtered, filter_page
@@ -51,6 +51,12 @@ def frozen_query(record: WindowRecord, ordering: str) -> Query:
     if ordering == "newest_first":
         return Query(key.start, min(key.end, record.resume_from + RESUME_SLACK))
     return Query(max(key.start, record.resume_from - RESUME_SLACK), key.end)
+
+
+def _numbered(boundary: Boundary, before: WindowRecord) -> Boundary:
+    """``boundary`` (after a page) with the seq of the page that first reached its instant."""
+    since = before.boundary.since if boundary.time == before.boundary.time else before.pages
+    return boundary if boundary.since == since else replace(boundary, since=since)
 
 
 def _average(last: float, new: float) -> float:
@@ -160,6 +166,12 @@ class Pager:
         if self._ahead is not None and not untouched:
             log.info("read_ahead_dropped", pages=record.pages)
             self.close()
+
+    def adopt_boundary(self, boundary: Boundary) -> None:
+        """The boundary's ids, read back from the sink (the window's item holds only where
+        they are when they are too many), before the first page of the run."""
+        self.record = self.record.evolve(boundary=boundary)
+        self._next = self._next.evolve(boundary=boundary)
 
     def close(self) -> None:
         """Wait for any read in flight (this source's HTTP client is not thread-safe and
@@ -381,7 +393,7 @@ class Pager:
             next_token=page.next_token,
             pages=record.pages + 1,
             events=record.events + len(filtered.items),
-            boundary=filtered.boundary,
+            boundary=_numbered(filtered.boundary, record),
             staged=(),
             # progress is the boundary moving: a page that kept nothing is no reason to
             # believe the next rejected token would be the last

@@ -22,7 +22,7 @@ from shared.aws.state_store import LeaseUnavailable
 from shared.aws.task_queue import Received
 from shared.errors import AwsError, LeaseLost, MalformedMessage, PermanentError, RetryableError
 from shared.log import bind_task, clear_task, get_logger, task_fields
-from shared.models import FIRST_PASS, TaskMessage, WindowRecord, parse_task
+from shared.models import FIRST_PASS, Boundary, TaskMessage, WindowRecord, parse_task
 from shared.timeutil import format_instant, parse_instant
 from worker.context import WorkerContext
 from worker.dedup import identity_hash
@@ -165,6 +165,8 @@ class TaskRunner:
         def resume() -> None:
             self._roll_forward(record)
             pager.exclude = self._committed_before(record, source)
+            if record.boundary.spilled:
+                pager.adopt_boundary(self._boundary_from_sink(record, source))
 
         outcome = self._page(message, received, pager, owner, heartbeat, started, resume)
         assert outcome is not None  # noqa: S101 - only a claim falls back
@@ -281,6 +283,16 @@ class TaskRunner:
                 self._roll_forward(earlier)
         return frozenset(identity_hash(source.identity(item)) for item in self.ctx.sink.committed_items(record.key))
 
+    def _boundary_from_sink(self, record: WindowRecord, source: Source) -> Boundary:
+        """A boundary with more ids than the window's item holds: the identities of the
+        events at its instant, in the pass's parts from the page that first reached it."""
+        boundary = record.boundary
+        ids = frozenset(identity_hash(source.identity(item))
+                        for item in self.ctx.sink.committed_items(record.key, since=boundary.since)
+                        if source.event_time(item) == boundary.time)
+        log.info("boundary_loaded", ids=len(ids), since=boundary.since)
+        return Boundary(boundary.time, ids, boundary.since)
+
     def _ack(self, received: Received, now: bool = False) -> None:
         """The message is finished with. Under a Lambda event source mapping the mapping
         deletes what the handler does not report as failed, so we leave it alone.
@@ -304,10 +316,11 @@ class TaskRunner:
 
     def _continue(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
         record = pager.record
-        released = self._release(record, owner, continuations=record.continuations + 1,
-                                 dispatch=record.dispatch + 1)
+        self._release(record, owner, continuations=record.continuations + 1)
         self.ctx.fault("after_release")
-        self.ctx.queue.send(message.continued(released.dispatch))
+        # the continuation's lease counts it in the window (a crash before this send
+        # leaves our own message, still the window's latest, to come back)
+        self.ctx.queue.send(message.continued(record.dispatch + 1))
         self.ctx.fault("after_continuation_sent")
         self._ack(received)
         return Outcome("continued", _stats(pager.stats, record))

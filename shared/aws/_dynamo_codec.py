@@ -62,7 +62,8 @@ def _progress(record: WindowRecord) -> str:
         "events": record.events,
         "resume_from": format_instant(record.resume_from) if record.resume_from else None,
         "boundary_time": record.boundary.time,
-        "boundary_ids": sorted(record.boundary.ids),
+        "boundary_ids": None if _spills(record.boundary) else sorted(record.boundary.ids),
+        "boundary_since": record.boundary.since,
         "staged": [list(part) for part in record.staged],
         "continuations": record.continuations,
         "token_resets": record.token_resets,
@@ -72,6 +73,22 @@ def _progress(record: WindowRecord) -> str:
         "started_at": record.started_at,
         "updated_at": record.updated_at,
     }).decode()
+
+
+# ids held in the item at most (20 hex characters each): far below DynamoDB's 400 KB
+MAX_BOUNDARY_IDS = 1000
+
+
+def _spills(boundary: Boundary) -> bool:
+    return boundary.spilled or len(boundary.ids) > MAX_BOUNDARY_IDS
+
+
+def _boundary(progress: dict[str, Any]) -> Boundary:
+    ids = progress.get("boundary_ids")
+    since = int(progress.get("boundary_since", 0))
+    if ids is None and progress.get("boundary_time") is not None:
+        return Boundary(progress["boundary_time"], frozenset(), since, spilled=True)
+    return Boundary(progress.get("boundary_time"), frozenset(ids or ()), since)
 
 
 def encode_window(record: WindowRecord) -> Item:
@@ -122,7 +139,7 @@ def decode_window(item: Item) -> WindowRecord:
         pages=int(progress.get("pages", 0)),
         events=int(progress.get("events", 0)),
         resume_from=parse_instant(resume_from) if resume_from else None,
-        boundary=Boundary(progress.get("boundary_time"), frozenset(progress.get("boundary_ids") or ())),
+        boundary=_boundary(progress),
         staged=_staged(progress.get("staged"), int(progress.get("pages", 0))),
         continuations=int(progress.get("continuations", 0)),
         token_resets=int(progress.get("token_resets", 0)),

@@ -141,7 +141,7 @@ class DynamoStateStore:
     def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float,
                 message_id: str = "", dispatch: int = 0) -> WindowRecord:
         """Take the lease on an open window (free or expired) for a message that is not
-        older than the window's latest (``dispatch``).
+        older than the window's latest (``dispatch``; the lease makes it the latest).
 
         Raises LeaseLost carrying the current record (``exc.record``) when the window is
         done, failed, leased by another live worker or dispatched again since; ``exc.record``
@@ -154,7 +154,7 @@ class DynamoStateStore:
                 Key=codec.window_key_attrs(key),
                 UpdateExpression=(
                     "SET lease_owner = :o, lease_expiry = :le, lease_message = :m, "
-                    "version = version + :one, #state = :running"
+                    "version = version + :one, #state = :running, dispatch = :d"
                 ),
                 ConditionExpression=(
                     "attribute_exists(pk) AND #state IN (:pending, :running) "

@@ -148,16 +148,20 @@ def test_a_write_repeated_after_its_answer_was_lost_is_recognised(make_stack: Ca
 
 
 def test_an_older_message_cannot_lease_a_window_dispatched_again(make_stack: Callable[..., object]) -> None:
-    """A continuation (or rescue) counts its message in the window first; a stale copy
-    of an older message (a SendMessage repeated after a lost answer) is refused."""
+    """A continuation (or rescue) is a newer message for the window; once it leased the
+    window, a stale copy of an older one (a SendMessage repeated after a lost answer)
+    is refused."""
     store = make_stack().store  # type: ignore[attr-defined]
     store.record_windows(None, meta(1, T0 + HOUR), windows(1))
     key = windows(1)[0].key
     record = store.acquire(key, "a", 100.0, 1.0)
-    released = record.evolve(version=record.version + 1, state="pending", lease_owner=None, lease_expiry=0.0,
-                              dispatch=1)
+    released = record.evolve(version=record.version + 1, state="pending", lease_owner=None, lease_expiry=0.0)
     store.write(released, record.version, "a")
+    continued = store.acquire(key, "b", 200.0, 2.0, dispatch=1)  # the continuation
+    assert continued.dispatch == 1
+    store.write(continued.evolve(version=continued.version + 1, state="pending", lease_owner=None,
+                                 lease_expiry=0.0), continued.version, "b")
     with pytest.raises(LeaseUnavailable) as caught:
-        store.acquire(key, "b", 200.0, 2.0, dispatch=0)
+        store.acquire(key, "c", 300.0, 3.0, dispatch=0)
     assert caught.value.record is not None and caught.value.record.dispatch == 1
-    assert store.acquire(key, "b", 200.0, 2.0, dispatch=1).lease_owner == "b"
+    assert store.acquire(key, "c", 300.0, 3.0, dispatch=1).lease_owner == "c"

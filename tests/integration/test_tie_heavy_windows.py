@@ -19,6 +19,15 @@ pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
+def expire_tokens_on_continuation(api: TieApi) -> Callable[[str], None]:
+    """A fault hook: every token issued before a run continues has expired when the
+    continuation runs (as if it waited behind a long backlog)."""
+    def fault(point: str) -> None:
+        if point == "after_release":
+            api.expire_all()
+    return fault
+
+
 def with_api(ctx: WorkerContext, api: TieApi) -> WorkerContext:
     settings = ctx.settings.sources[0]
     ctx.source = lambda source_id: (settings, api)  # type: ignore[method-assign]
@@ -68,3 +77,27 @@ def test_token_resets_count_until_the_boundary_moves(make_stack: Callable[..., A
     assert api.rejected == MAX_TOKEN_RESETS + 1
     ids = committed_ids(stack)
     assert len(ids) == len(set(ids)) == 50  # the first page, committed once
+
+
+@pytest.mark.parametrize(("sink", "count", "page_size", "latency"),
+                         [("file", 20_000, 1000, 0.05), ("s3", 3000, 500, 0.3)])
+def test_twenty_thousand_events_at_one_instant(make_stack: Callable[..., Any], sink: str, count: int,
+                                               page_size: int, latency: float) -> None:
+    """A bulk admin action: 20,000 events at one millisecond. Their ids would not fit the
+    window's DynamoDB item (400 KB); the item says where they are in the sink instead,
+    and a run resumed after a rejected token reads them back to drop what it re-reads.
+    (On S3, fewer: still more ids than the item holds, at less of moto's time.)"""
+    tie = START + timedelta(minutes=30)
+    events = [(tie, f"bulk-{i:05d}") for i in range(count)]
+    events += [(START + timedelta(minutes=i, seconds=7), f"a-{i}") for i in range(0, 60, 5)]
+    api = TieApi(events, page_size=page_size, latency=latency)
+    stack = make_stack(source={"end": "2026-11-01T01:00:00Z", "window": "1h"}, sink=sink,
+                       worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    ctx = WorkerContext.from_settings(stack.settings, fault=expire_tokens_on_continuation(api))
+    work(with_api(ctx, api), until_idle=True, max_tasks=30)
+    (window,) = stack.store.list_windows("gws-login")
+    assert window.state == "done", (window.state, window.pages, window.error)
+    assert window.continuations > 0 and api.rejected > 0, "no run resumed after a rejected token"
+    ids = committed_ids(stack)
+    assert len(ids) == len(set(ids)) == len(api.truth()) and set(ids) == api.truth()

@@ -48,8 +48,9 @@ class Sink(Protocol):
         """Remove staged leftovers of a finished window pass (stale owners' parts)."""
         ...
 
-    def committed_items(self, key: WindowKey) -> Iterable[dict[str, Any]]:
-        """Every committed item of the window (all passes), for a final pass's dedup."""
+    def committed_items(self, key: WindowKey, since: int | None = None) -> Iterable[dict[str, Any]]:
+        """Every committed item of the window (all passes), for a final pass's dedup;
+        with ``since``, only those of ``key``'s pass in its parts from seq ``since`` on."""
         ...
 
 
@@ -67,6 +68,16 @@ def window_prefix(key: WindowKey) -> str:
 
 def committed_name(key: WindowKey, seq: int, suffix: str) -> str:
     return f"{window_prefix(key)}_p{key.pass_no}_{seq:06d}{suffix}"
+
+
+def part_wanted(name: str, key: WindowKey, since: int | None) -> bool:
+    """A committed part's name (see ``committed_name``) is of ``key``'s pass and from seq
+    ``since`` on (any part of the window when ``since`` is None)."""
+    if since is None:
+        return True
+    stem = name.rsplit("/", 1)[-1].split(".", 1)[0]  # <start>_<end>_p<pass>_<seq>
+    _, pass_text, seq_text = stem.rsplit("_", 2)
+    return pass_text == f"p{key.pass_no}" and int(seq_text) >= since
 
 
 def staging_prefix(key: WindowKey) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from shared.errors import LogpullError, SinkUnwritable
 from shared.models import WindowKey
 from shared.sink_reader import read_lines
-from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
+from worker.sinks.base import committed_name, part_wanted, staged_name, staging_prefix, window_prefix
 
 
 class FileSink:
@@ -79,10 +79,11 @@ class FileSink:
             cause = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
             raise SinkUnwritable(f"sink file://{self.root} is not writable: {cause}") from None
 
-    def committed_items(self, key: WindowKey) -> Iterable[dict[str, Any]]:
+    def committed_items(self, key: WindowKey, since: int | None = None) -> Iterable[dict[str, Any]]:
         prefix = self.root / window_prefix(key)
         for path in sorted(prefix.parent.glob(prefix.name + "_p*")):
-            yield from read_lines(path)
+            if part_wanted(path.name, key, since):
+                yield from read_lines(path)
 
 
 def _link_no_replace(source: Path, target: Path) -> None:

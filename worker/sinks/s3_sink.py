@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared.errors import AwsError, LogpullError, SinkUnwritable
 from shared.models import WindowKey
 from shared.sink_reader import list_keys, parse_lines
-from worker.sinks.base import committed_name, staged_name, staging_prefix, window_prefix
+from worker.sinks.base import committed_name, part_wanted, staged_name, staging_prefix, window_prefix
 
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -110,8 +110,10 @@ class S3Sink:
         for name in self._list(self._key(staging_prefix(key))):
             self._call("delete_object", Bucket=self.bucket, Key=name)
 
-    def committed_items(self, key: WindowKey) -> Iterable[dict[str, Any]]:
+    def committed_items(self, key: WindowKey, since: int | None = None) -> Iterable[dict[str, Any]]:
         for name in sorted(self._list(self._key(window_prefix(key) + "_p"))):
+            if not part_wanted(name, key, since):
+                continue
             body = self._call("get_object", Bucket=self.bucket, Key=name)["Body"].read()
             if name.endswith(".gz"):
                 body = gzip.decompress(body)
