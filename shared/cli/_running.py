@@ -48,9 +48,11 @@ class ProgressReporter:
 
 
 def run_local(settings: Settings, config: str | None, workers: int, until_caught_up: bool) -> int:
+    from orchestrator.source_failure import clear_all
     from shared.cli._app import _aws
 
     store, queue = _aws(settings)
+    clear_all(settings, store, queue, why="run started")  # run again after a fix: the sources retry
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
     pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None), workers)
@@ -80,11 +82,14 @@ def published_in_sink(settings: Settings) -> Callable[[WindowRecord], bool]:
 
 
 def report_outcome(progress: Progress) -> int:
+    for source, failure in progress.failed_sources.items():
+        click.echo(f"logpull: error: {failure.describe(source)}", err=True)
     if progress.windows_failed:
         click.echo(f"logpull: error: {progress.windows_failed} window(s) failed (their tasks are in the DLQ; "
                    "see `logpull dlq list`):", err=True)
         for line in progress.failed:
             click.echo(f"  {line}", err=True)
+    if progress.windows_failed or progress.failed_sources:
         return 1
     click.echo(f"caught up: {progress.windows_done} windows, {progress.events} events, "
                f"{progress.pages} pages, {progress.continuations} continuations", err=True)
