@@ -69,9 +69,12 @@ class WorkerPool:
     size: int
     procs: list[WorkerProcess] = field(default_factory=list)
     restarts: int = 0
+    stopping: bool = False  # stop() has begun (a signal then must not interrupt it)
 
     def start(self) -> None:
-        self.procs = [self.spawn() for _ in range(self.size)]
+        self.procs = []
+        for _ in range(self.size):  # one by one: stop() reaches those started before an interruption
+            self.procs.append(self.spawn())
 
     def keep_alive(self) -> None:
         for index, proc in enumerate(self.procs):
@@ -81,6 +84,8 @@ class WorkerPool:
                 self.restarts += 1
 
     def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM each worker (it hands its task back and exits), wait, kill the late."""
+        self.stopping = True
         for proc in self.procs:
             if proc.poll() is None:
                 proc.terminate()
@@ -183,9 +188,9 @@ class LocalRun:
         windows left may all be done, or half the queue's backlog was worked off (so a
         fast worker never finds the queue empty before the next tick refills it)."""
         targets = self.orchestrator.until
-        if pool:
-            pool.start()
         try:
+            if pool:
+                pool.start()
             while True:
                 began = self.clock()
                 ticked = self.orchestrator.tick()  # one listing serves both
