@@ -16,9 +16,9 @@ from typing import Protocol
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
-from shared.config import Settings
+from shared.config import Settings, SourceSettings
 from shared.log import get_logger
-from shared.models import FINAL_PASS, FIRST_PASS, WindowKey, WindowRecord
+from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
 from orchestrator.planning import align_down
@@ -41,10 +41,13 @@ class Progress:
     pages: int = 0
     continuations: int = 0
     failed: list[str] = field(default_factory=list)
+    # sources marked failed (credentials): their windows cannot progress until a reset
+    failed_sources: dict[str, SourceFailure] = field(default_factory=dict)
+    windows_blocked: int = 0  # their windows neither done nor failed
 
     @property
     def finished(self) -> bool:
-        return self.windows_done + self.windows_failed >= self.windows_total
+        return self.windows_done + self.windows_failed + self.windows_blocked >= self.windows_total
 
 
 class WorkerProcess(Protocol):
@@ -66,9 +69,12 @@ class WorkerPool:
     size: int
     procs: list[WorkerProcess] = field(default_factory=list)
     restarts: int = 0
+    stopping: bool = False  # stop() has begun (a signal then must not interrupt it)
 
     def start(self) -> None:
-        self.procs = [self.spawn() for _ in range(self.size)]
+        self.procs = []
+        for _ in range(self.size):  # one by one: stop() reaches those started before an interruption
+            self.procs.append(self.spawn())
 
     def keep_alive(self) -> None:
         for index, proc in enumerate(self.procs):
@@ -78,6 +84,8 @@ class WorkerPool:
                 self.restarts += 1
 
     def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM each worker (it hands its task back and exits), wait, kill the late."""
+        self.stopping = True
         for proc in self.procs:
             if proc.poll() is None:
                 proc.terminate()
@@ -119,21 +127,30 @@ class LocalRun:
             targets[s.id] = max(s.start, align_down(limit, s.start, s.window))
         return targets
 
-    def progress(self, targets: dict[str, datetime], listed: dict[str, list[WindowRecord]]) -> Progress:
-        """First passes up to the target, and final passes due when the run began."""
-        progress = Progress()
+    def progress(self, targets: dict[str, datetime], listed: dict[str, list[WindowRecord]],
+                 failed_sources: dict[str, SourceFailure] | None = None) -> Progress:
+        """First passes up to the target, and final passes due when the run began; the
+        windows of a source marked failed that are still open count as blocked."""
+        progress = Progress(failed_sources=dict(failed_sources or {}))
         for source in self.settings.sources:
-            windows = listed[source.id]
-            firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
-            finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
-            progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))
-            due = [w for w in windows if final_pass_due(w, source.effective_late_horizon, self.called_at)]
-            progress.windows_total += len(due)
-            self._count(progress, firsts + [finals[w.key.start] for w in due if w.key.start in finals])
-            progress.events += sum(w.events for w in windows)
-            progress.pages += sum(w.pages for w in windows)
-            progress.continuations += sum(w.continuations for w in windows)
+            before = progress.windows_total - progress.windows_done - progress.windows_failed
+            self._source_progress(progress, source, targets, listed[source.id])
+            if source.id in progress.failed_sources:
+                progress.windows_blocked += progress.windows_total - progress.windows_done \
+                    - progress.windows_failed - before
         return progress
+
+    def _source_progress(self, progress: Progress, source: SourceSettings, targets: dict[str, datetime],
+                         windows: list[WindowRecord]) -> None:
+        firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
+        finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
+        progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))
+        due = [w for w in windows if final_pass_due(w, source.effective_late_horizon, self.called_at)]
+        progress.windows_total += len(due)
+        self._count(progress, firsts + [finals[w.key.start] for w in due if w.key.start in finals])
+        progress.events += sum(w.events for w in windows)
+        progress.pages += sum(w.pages for w in windows)
+        progress.continuations += sum(w.continuations for w in windows)
 
     def _count(self, progress: Progress, windows: list[WindowRecord]) -> None:
         for window in windows:
@@ -171,13 +188,13 @@ class LocalRun:
         windows left may all be done, or half the queue's backlog was worked off (so a
         fast worker never finds the queue empty before the next tick refills it)."""
         targets = self.orchestrator.until
-        if pool:
-            pool.start()
         try:
+            if pool:
+                pool.start()
             while True:
                 began = self.clock()
-                listed = self.orchestrator.tick().windows  # one listing serves both
-                progress = self.progress(targets, listed)
+                ticked = self.orchestrator.tick()  # one listing serves both
+                progress = self.progress(targets, ticked.windows, ticked.failed_sources)
                 report(progress)
                 if progress.finished or (not self.settings.sources):
                     return progress

@@ -17,6 +17,12 @@ def source_status(source: SourceSettings, store: DynamoStateStore, now: float) -
     meta = store.get_meta(source.id)
     windows = list(store.list_windows(source.id))
     report: dict[str, Any] = {"watermark": format_instant(meta.watermark) if meta else None}
+    # the source as a whole (its credentials), beside the failed windows listed under "failed"
+    report["source_failed"] = (
+        {"reason": meta.failed.reason, "error": meta.failed.error, "since": format_instant(from_epoch(meta.failed.at)),
+         "fix": meta.failed.describe(source.id).split(" — ", 1)[-1]}
+        if meta and meta.failed else None
+    )
     report.update(ledger(source, windows).as_dict(now))
     report["failed"] = [
         {"window_start": format_instant(w.key.start), "window_end": format_instant(w.key.end),

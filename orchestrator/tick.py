@@ -16,12 +16,13 @@ from shared.aws.task_queue import QueueCounts, SqsTaskQueue
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger
-from shared.models import FINAL_PASS, FIRST_PASS, SourceMeta, TaskMessage, WindowKey, WindowRecord
+from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, SourceMeta, TaskMessage, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import due_final_passes
 from orchestrator.ledger import log_ledger
 from orchestrator.listing import WindowListing
 from orchestrator.planning import plan_windows
+from orchestrator import source_failure
 from orchestrator.scavenger import Scavenger
 
 log = get_logger("logpull.orchestrator")
@@ -36,6 +37,7 @@ class TickResult:
     final_passes: dict[str, int] = field(default_factory=dict)
     windows: dict[str, list[WindowRecord]] = field(default_factory=dict)  # as listed this tick
     rescued: dict[str, int] = field(default_factory=dict)
+    failed_sources: dict[str, SourceFailure] = field(default_factory=dict)  # marked failed: nothing sent
 
 
 class Orchestrator:
@@ -67,6 +69,14 @@ class Orchestrator:
         for source in self.settings.sources:
             meta = self.store.get_meta(source.id)  # read once; scheduling is done with it
             windows = result.windows[source.id] = self.listing.windows(source, self._listing_bound(source, meta, room))
+            if meta is not None and meta.failed is not None:
+                if not source_failure.credentials_changed(source, meta):
+                    result.failed_sources[source.id] = meta.failed  # (its windows wait for a reset)
+                    result.enqueued[source.id] = result.final_passes[source.id] = result.rescued[source.id] = 0
+                    self._report(source, windows, counts)
+                    continue
+                room -= source_failure.clear(self.store, self.queue, meta, windows, why="credentials changed") or 0
+                meta = replace(meta, failed=None)
             result.enqueued[source.id] = self._enqueue(meta, windows, max(0, room))
             room -= result.enqueued[source.id]
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)

@@ -94,6 +94,7 @@ class WorkerSettings(_Section):
     # pages one checkpoint may accept when the API outpaces the state store (a crash
     # re-reads at most this many pages plus the one in hand); 1 = a write per page
     max_pages_per_checkpoint: int = Field(default=4, ge=1, le=16)
+    secrets_max_age: Duration = timedelta(minutes=15)  # a secret is read again (rotation) once this old
 
     @field_validator("lease", "task_deadline")
     @classmethod

@@ -11,6 +11,8 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+from shared.redact import redact_event
+
 
 def _import_structlog() -> Any:
     """structlog, without letting it import rich (installed for our tables): it would
@@ -55,6 +57,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _redact,
             structlog.processors.format_exc_info,
+            redact_event,  # secrets by value, in any string (the formatted traceback too)
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),

@@ -133,6 +133,36 @@ class WindowRecord:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+# Why a whole source (not one window) cannot progress: its credentials. Every window of it
+# would fail the same way, so the source is marked failed once instead.
+SOURCE_FAILURE_REASONS = {
+    "bad_credentials": "credentials unusable",
+    "credentials_unavailable": "credentials could not be read",
+    "auth_failed": "credentials refused",
+    "http_401": "credentials refused (HTTP 401)",
+    "http_403": "credentials refused (HTTP 403)",
+}
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    """The mark on a failed source: why, the error (secrets redacted), the credentials
+    reference it was set under (a changed reference clears it) and when."""
+
+    reason: str
+    error: str
+    credentials: str = ""
+    at: float = 0.0
+
+    def describe(self, source: str) -> str:
+        what = SOURCE_FAILURE_REASONS.get(self.reason, self.reason)
+        return (f"source {source}: {what}: {self.error} — fix the credentials, then run `logpull run` again "
+                f"(or `logpull source reset {source}` where the orchestrator runs on a schedule)")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"reason": self.reason, "error": self.error, "credentials": self.credentials, "at": self.at}
+
+
 @dataclass(frozen=True)
 class SourceMeta:
     """Per-source scheduling state: the watermark and how far tasks were enqueued."""
@@ -142,3 +172,4 @@ class SourceMeta:
     enqueued_until: datetime
     version: int = 0
     recorded_at: float = 0.0
+    failed: SourceFailure | None = None  # set by a worker, cleared by a reset (never by a tick's write)

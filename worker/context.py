@@ -49,6 +49,7 @@ class WorkerContext:
     # get through the overlap a resumed run re-reads); 0 where the deadline is hard (Lambda)
     overrun_s: float = 600.0
     _local: threading.local = field(default_factory=threading.local)
+    _generations: dict[str, int] = field(default_factory=dict)  # bumped by forget_source
     _acker: Acker = field(init=False)  # its thread starts with the first receipt
 
     def __post_init__(self) -> None:
@@ -74,11 +75,44 @@ class WorkerContext:
         if not matches:
             raise PermanentError(f"no source {source_id!r} in this worker's config", reason="unknown_source")
         # one client per thread that asks (a Lambda batch's records page in parallel); a
-        # task's pager may use it from its own threads too, so it fetches one page at a time
-        sources: dict[str, Source] = self._local.__dict__.setdefault("sources", {})
-        if source_id not in sources:
-            sources[source_id] = OneAtATime(build_source(matches[0], self.settings))
-        return matches[0], sources[source_id]
+        # task's pager may use it from its own threads too, so it fetches one page at a time.
+        # One built with a secret is built again (the secret read again) once it is
+        # ``secrets_max_age`` old, or after ``forget_source``: a rotated secret is picked up.
+        sources: dict[str, _Built] = self._local.__dict__.setdefault("sources", {})
+        built, now = sources.get(source_id), self.clock()
+        generation = self._generations.get(source_id, 0)
+        if built is not None and built.generation == generation and not self._too_old(matches[0], built, now):
+            return matches[0], built.source
+        if built is not None and built.generation == generation:  # too old: read the secret again
+            _forget_secret(matches[0], self.settings)
+        sources[source_id] = built = _Built(OneAtATime(build_source(matches[0], self.settings)), now, generation)
+        return matches[0], built.source
+
+    def _too_old(self, source: SourceSettings, built: _Built, now: float) -> bool:
+        max_age = self.settings.worker.secrets_max_age.total_seconds()
+        return source.credentials != "anonymous" and now - built.at >= max_age
+
+    def forget_source(self, source_id: str) -> None:
+        """Build this source's clients again, reading its secret again (every thread)."""
+        self._generations[source_id] = self._generations.get(source_id, 0) + 1
+        for source in self.settings.sources:
+            if source.id == source_id:
+                _forget_secret(source, self.settings)
+
+
+@dataclass(frozen=True)
+class _Built:
+    source: Source
+    at: float  # when it was built (``WorkerContext.clock``)
+    generation: int
+
+
+def _forget_secret(source: SourceSettings, settings: Settings) -> None:
+    from worker.secrets import cache_for
+
+    kind, _, ref = source.credentials.partition(":")
+    if ref:
+        cache_for(settings.aws).forget(kind, ref)
 
 
 def build_source(source: SourceSettings, settings: Settings) -> Source:

@@ -23,6 +23,8 @@ def install_stop_signals(ctx: WorkerContext) -> None:
     page, hands its task back and stops; an idle one (waiting on the queue) exits now."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
+        if ctx.stop_requested.is_set():  # a second signal (SIGINT to the group, then `run`'s SIGTERM)
+            return  # must not cut short the hand-back the first one started
         log.info("stop_requested", signal=signal.Signals(signum).name, busy=ctx.busy)
         ctx.stop_requested.set()
         if not ctx.busy:

@@ -24,6 +24,7 @@ from shared.errors import AwsError, LeaseLost, MalformedMessage, PermanentError,
 from shared.log import bind_task, clear_task, get_logger, task_fields
 from shared.models import FIRST_PASS, Boundary, TaskMessage, WindowRecord, parse_task
 from shared.timeutil import format_instant, parse_instant
+from worker import source_failure
 from worker.context import WorkerContext
 from worker.dedup import identity_hash
 from worker.heartbeat import Heartbeat
@@ -370,7 +371,11 @@ class TaskRunner:
     def _dead_letter(self, received: Received, leased: tuple[WindowRecord, str] | None,
                      exc: PermanentError, stats: RunStats | None = None) -> Outcome:
         """DLQ first (with the reason), then mark the window failed, then let go of the
-        message: a crash in between leaves a DLQ entry, never a silent failure."""
+        message: a crash in between leaves a DLQ entry, never a silent failure. Bad
+        credentials fail the source instead (see ``source_failure``)."""
+        if source_failure.applies(exc):
+            fields = source_failure.hand_back(self.ctx, received.receipt_handle, received.body, leased, exc)
+            return Outcome("failed", {**_stats(stats or RunStats()), **fields})
         error_class = type(exc.__cause__ or exc).__name__
         reason = f"{exc.reason}: {exc.message}"
         self.ctx.queue.send_to_dlq(received.body, reason, error_class)

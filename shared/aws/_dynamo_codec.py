@@ -6,7 +6,8 @@ from typing import Any
 
 import orjson
 
-from shared.models import Boundary, SourceMeta, WindowKey, WindowRecord
+from shared.models import Boundary, SourceFailure, SourceMeta, WindowKey, WindowRecord
+from shared.redact import redact_optional
 from shared.timeutil import format_instant, parse_instant
 
 Item = dict[str, dict[str, Any]]
@@ -68,7 +69,7 @@ def _progress(record: WindowRecord) -> str:
         "continuations": record.continuations,
         "token_resets": record.token_resets,
         "rescues": record.rescues,
-        "error": record.error,
+        "error": redact_optional(record.error),
         "error_class": record.error_class,
         "started_at": record.started_at,
         "updated_at": record.updated_at,
@@ -179,4 +180,20 @@ def decode_meta(item: Item) -> SourceMeta:
         enqueued_until=parse_instant(str(_get_s(item, "enqueued_until"))),
         version=int(_get_n(item, "version")),
         recorded_at=_get_n(item, "recorded_at"),
+        failed=decode_failure(_get_s(item, FAILED)),
     )
+
+
+FAILED = "failed"
+
+
+def encode_failure(failure: SourceFailure) -> dict[str, Any]:
+    return {"S": orjson.dumps({**failure.as_dict(), "error": redact_optional(failure.error)}).decode()}
+
+
+def decode_failure(text: str | None) -> SourceFailure | None:
+    if not text:
+        return None
+    data: dict[str, Any] = orjson.loads(text)
+    return SourceFailure(reason=str(data.get("reason", "")), error=str(data.get("error", "")),
+                         credentials=str(data.get("credentials", "")), at=float(data.get("at", 0.0)))

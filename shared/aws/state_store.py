@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.aws import _dynamo_codec as codec
 from shared.errors import AwsError, ConflictError, LeaseLost
-from shared.models import SourceMeta, WindowKey, WindowRecord
+from shared.models import SourceFailure, SourceMeta, WindowKey, WindowRecord
 
 MAX_TRANSACTION_ITEMS = 100
 
@@ -91,6 +91,36 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
+            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+        return True
+
+    def mark_source_failed(self, source: str, failure: SourceFailure) -> bool:
+        """Mark the source failed (its credentials); False if it was marked already
+        (the first mark, and its cause, stays) or has no meta item yet."""
+        return self._conditional_update(
+            source, "SET #failed = :f", "attribute_exists(pk) AND attribute_not_exists(#failed)",
+            {":f": codec.encode_failure(failure)})
+
+    def clear_source_failed(self, source: str, expected: SourceFailure | None = None) -> bool:
+        """Remove the mark (only ``expected``, if given: a newer mark stays); False if
+        there was none to remove."""
+        if expected is None:
+            return self._conditional_update(source, "REMOVE #failed", "attribute_exists(#failed)", None)
+        return self._conditional_update(source, "REMOVE #failed", "#failed = :f",
+                                        {":f": codec.encode_failure(expected)})
+
+    def _conditional_update(self, source: str, update: str, condition: str,
+                            values: dict[str, Any] | None) -> bool:
+        kwargs: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
+        try:
+            self._client.update_item(TableName=self._table, Key=codec.meta_key_attrs(source),
+                                     UpdateExpression=update, ConditionExpression=condition,
+                                     ExpressionAttributeNames={"#failed": codec.FAILED}, **kwargs)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+        except BotoCoreError as exc:
             raise AwsError(f"DynamoDB update failed: {exc}") from exc
         return True
 

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.errors import AwsError
 from shared.models import TaskMessage
+from shared.redact import redact
 
 SQS_BATCH = 10
 REASON_ATTRIBUTE = "logpull_reason"
@@ -118,13 +119,14 @@ class SqsTaskQueue:
 
     # -- dead letters ------------------------------------------------------------
     def send_to_dlq(self, body: str, reason: str, error_class: str) -> None:
-        """Park a message in the DLQ with the reason attached (a message attribute)."""
+        """Park a message in the DLQ with the reason attached (a message attribute; any
+        secret this process knows masked)."""
         self._call(
             "send_message",
             QueueUrl=self.url(self._dlq_name),
             MessageBody=body if body else "<empty>",
             MessageAttributes={
-                REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:1000] or "-"},
+                REASON_ATTRIBUTE: {"DataType": "String", "StringValue": redact(reason)[:1000] or "-"},
                 "logpull_error_class": {"DataType": "String", "StringValue": error_class or "-"},
             },
         )

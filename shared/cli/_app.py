@@ -182,6 +182,29 @@ def dlq_redrive(config: str | None) -> None:
     click.echo(json.dumps({"redriven": moved, "kept": kept}))
 
 
+@cli.group()
+def source() -> None:
+    """Sources as a whole: clear a failure mark."""
+
+
+@source.command("reset")
+@config_option
+@click.argument("source_ids", nargs=-1, required=True, metavar="SOURCE...")
+def source_reset(config: str | None, source_ids: tuple[str, ...]) -> None:
+    """Clear the failed mark of these sources (set when their credentials could not be
+    loaded or were refused) and send their waiting windows again."""
+    from orchestrator.source_failure import clear_all
+    from shared.errors import UsageError
+
+    settings = _settings(config)
+    unknown = sorted(set(source_ids) - {s.id for s in settings.sources})
+    if unknown:
+        raise UsageError(f"no source {', '.join(unknown)} in the config")
+    store, queue = _aws(settings)
+    cleared = clear_all(settings, store, queue, source_ids, why="logpull source reset")
+    click.echo(json.dumps({"cleared": sorted(cleared), "resent": cleared}))
+
+
 from shared.cli._sim_commands import demo, simulate  # noqa: E402
 
 cli.add_command(demo)

@@ -26,6 +26,11 @@ def print_status(report: dict[str, Any]) -> None:
                           "/".join(str(finals[k]) for k in ("pending", "running", "done", "failed")))
         table.add_row("events (found late)", f"{src['events']:,} ({src.get('late_events', 0):,})")
         console.print(table)
+        if src.get("source_failed"):
+            failure = src["source_failed"]
+            console.print(f"  SOURCE FAILED ({failure['reason']}) since {failure['since']}: {failure['error']}",
+                          markup=False)
+            console.print(f"  {failure['fix']}", markup=False)
         for failed in src.get("failed", []):
             console.print(f"  failed: [{failed['window_start']}, {failed['window_end']}) pass {failed['pass']}: "
                           f"{failed['error']}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Callable
+from types import FrameType
 
 import click
 
@@ -47,26 +49,61 @@ class ProgressReporter:
             click.echo("", err=True)
 
 
+class RunStopped(BaseException):  # noqa: N818 - like KeyboardInterrupt: no ``except Exception`` catches it
+    """SIGTERM or SIGINT reached ``logpull run``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signal_name = signal.Signals(signum).name
+
+
+def stop_on_signals(pool: WorkerPool) -> None:
+    """SIGTERM/SIGINT end the run: its workers are stopped (each hands its task back)
+    and joined by the ``finally`` that stops the pool; a signal while they are being
+    stopped is ignored rather than cutting that short."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if pool.stopping:
+            return
+        raise RunStopped(signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
 def run_local(settings: Settings, config: str | None, workers: int, until_caught_up: bool) -> int:
+    from orchestrator.source_failure import clear_all
     from shared.cli._app import _aws
 
     store, queue = _aws(settings)
+    clear_all(settings, store, queue, why="run started")  # run again after a fix: the sources retry
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
     pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None), workers)
     reporter = ProgressReporter()
-    if not until_caught_up:
-        pool.start()
-        try:
-            while True:
-                local.orchestrator.tick()
-                pool.keep_alive()
-                time.sleep(settings.orchestrator.interval.total_seconds())
-        finally:
-            pool.stop()
-    progress = local.until_caught_up(pool, reporter, wait=finished.wait if finished else None)
+    stop_on_signals(pool)
+    try:
+        if not until_caught_up:
+            _run_forever(local, pool, settings.orchestrator.interval.total_seconds())
+        progress = local.until_caught_up(pool, reporter, wait=finished.wait if finished else None)
+    except RunStopped as stopped:
+        reporter.close()
+        click.echo(f"logpull: stopped by {stopped.signal_name}: the workers handed their tasks back "
+                   f"and exited", err=True)
+        return 0
     reporter.close()
     return report_outcome(progress)
+
+
+def _run_forever(local: LocalRun, pool: WorkerPool, interval: float) -> None:
+    try:
+        pool.start()
+        while True:
+            local.orchestrator.tick()
+            pool.keep_alive()
+            time.sleep(interval)
+    finally:
+        pool.stop()
 
 
 def published_in_sink(settings: Settings) -> Callable[[WindowRecord], bool]:
@@ -80,11 +117,14 @@ def published_in_sink(settings: Settings) -> Callable[[WindowRecord], bool]:
 
 
 def report_outcome(progress: Progress) -> int:
+    for source, failure in progress.failed_sources.items():
+        click.echo(f"logpull: error: {failure.describe(source)}", err=True)
     if progress.windows_failed:
         click.echo(f"logpull: error: {progress.windows_failed} window(s) failed (their tasks are in the DLQ; "
                    "see `logpull dlq list`):", err=True)
         for line in progress.failed:
             click.echo(f"  {line}", err=True)
+    if progress.windows_failed or progress.failed_sources:
         return 1
     click.echo(f"caught up: {progress.windows_done} windows, {progress.events} events, "
                f"{progress.pages} pages, {progress.continuations} continuations", err=True)

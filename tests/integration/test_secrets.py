@@ -77,10 +77,13 @@ def test_secret_is_used_but_never_logged(store: str, make_stack: Callable[..., A
     assert finished and finished[0]["outcome"] == "failed"
     assert "auth" in finished[0]["reason"]  # the token endpoint refused: a permanent error
     assert CANARY not in json.dumps(logs, default=str)
-    dead = DeadLetters(stack.queue, stack.store).peek()
-    assert dead and CANARY not in json.dumps(dead)
+    # refused credentials fail the source, once, not the window (CONTRACT.md): no DLQ entry
+    assert DeadLetters(stack.queue, stack.store).peek() == []
     window = next(iter(stack.store.list_windows("gws-login")))
-    assert window.state == "failed" and CANARY not in (window.error or "")
+    assert window.state == "pending" and CANARY not in (window.error or "")
+    meta = stack.store.get_meta("gws-login")
+    assert meta is not None and meta.failed is not None and meta.failed.reason == "auth_failed"
+    assert CANARY not in meta.failed.error
 
 
 def test_a_missing_secret_fails_the_task_clearly(make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
+from shared import redact
 from shared.errors import PermanentError, RetryableError
 from shared.timeutil import canonical_instant
 
@@ -122,3 +123,17 @@ def classify_status(status: int, detail: str) -> Exception:
     if status in (401, 403):
         return PermanentError(f"not authorised: {detail}", reason=f"http_{status}")
     return PermanentError(f"request refused: {detail}", reason=f"http_{status}")
+
+
+def read_file(kind: str, ref: str) -> str:
+    """Without a secret loader (tools that build one source): files only."""
+    if kind != "file":
+        raise PermanentError(f"credentials {kind}:{ref}: no secret loader", reason="bad_credentials")
+    try:
+        with open(ref, encoding="utf-8") as handle:  # noqa: PTH123
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PermanentError(f"could not read credentials file:{ref} ({type(exc).__name__})",
+                             reason="credentials_unavailable") from None
+    redact.register(text)
+    return text

@@ -25,7 +25,7 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from
+from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from, read_file
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -74,13 +74,7 @@ def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Cre
 
     kind, _, ref = spec.partition(":")
     try:
-        if kind == "file":
-            with open(ref, encoding="utf-8") as handle:  # noqa: PTH123
-                text = handle.read()
-        elif secret_loader is not None:
-            text = secret_loader(kind, ref)
-        else:  # pragma: no cover - the worker always passes a loader
-            raise PermanentError(f"credentials {kind}: no secret loader", reason="bad_credentials")
+        text = (secret_loader or read_file)(kind, ref)
         info = json.loads(text)
         creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
             info, scopes=[SCOPE]

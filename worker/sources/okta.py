@@ -8,6 +8,7 @@ limits come as ``X-Rate-Limit-*`` headers and a 429 without ``Retry-After`` (wai
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -20,10 +21,11 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from
+from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from, read_file
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")  # visible ASCII, single spaces between
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
               requests.exceptions.ContentDecodingError)
 
@@ -47,24 +49,24 @@ def create(settings: SourceSettings, secrets: Any) -> OktaSystemLogSource:
 
 def load_token(settings: SourceSettings, load_secret: Any) -> str | None:
     """An API token (``SSWS``) or an OAuth access token (``Bearer ...``) from
-    ``file:``/``secretsmanager:``/``ssm:``; a JSON secret may hold it under ``token``."""
+    ``file:``/``secretsmanager:``/``ssm:``; a JSON secret may hold it under ``token``.
+    A token that could not go into an HTTP header (a line break inside it, say) is
+    refused here, naming where it came from and never what it holds."""
     spec = settings.credentials
     if spec == "anonymous":
         return None
     kind, _, ref = spec.partition(":")
+    text = (load_secret or read_file)(kind, ref).strip()
     try:
-        if kind == "file":
-            with open(ref, encoding="utf-8") as handle:  # noqa: PTH123
-                text = handle.read()
-        else:
-            text = load_secret(kind, ref)
-        text = text.strip()
         if text.startswith("{"):
             data = orjson.loads(text)
             text = str(data.get("token") or data.get("api_token") or f"Bearer {data['access_token']}")
-    except (OSError, ValueError, KeyError) as exc:
+    except (ValueError, KeyError, AttributeError) as exc:
         raise PermanentError(f"credentials {kind}:{ref} hold no usable Okta token ({type(exc).__name__})",
                              reason="bad_credentials") from None
+    if not text or not _HEADER_SAFE.fullmatch(text):
+        raise PermanentError(f"credentials {kind}:{ref} hold no usable Okta token (empty, or characters an "
+                             "HTTP header cannot carry, e.g. a line break inside it)", reason="bad_credentials")
     return text
 
 
@@ -127,6 +129,9 @@ class OktaSystemLogSource:
             response = self._get(query, token, min(timeout, 60.0))
         except _TRANSIENT as exc:
             raise RetryableError(f"connection problem: {type(exc).__name__}: {exc}") from exc
+        except requests.exceptions.InvalidHeader:  # its message quotes the header: the token
+            raise PermanentError("the Okta token cannot be sent in an HTTP header",
+                                 reason="bad_credentials") from None
         if response.status_code != 200:
             raise classify(response, token is not None, time.time())
         content = response.content

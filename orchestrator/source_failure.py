@@ -1,0 +1,53 @@
+"""Sources marked failed by a worker (credentials unusable or refused: see
+``worker.source_failure``): nothing is sent for them until the mark is cleared, and
+clearing it sends their waiting windows again (their messages were deleted).
+
+The mark is cleared by ``logpull source reset``, by ``logpull run`` as it starts (the
+operator is running it again, presumably after fixing the credentials) and by a tick
+that finds the source's credentials reference changed in the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from shared.aws.state_store import DynamoStateStore
+from shared.aws.task_queue import SqsTaskQueue
+from shared.config import Settings, SourceSettings
+from shared.log import get_logger
+from shared.models import FIRST_PASS, SourceMeta, TaskMessage, WindowRecord
+
+log = get_logger("logpull.orchestrator")
+
+
+def credentials_changed(source: SourceSettings, meta: SourceMeta | None) -> bool:
+    """The mark was set under another credentials reference than the config names now."""
+    return meta is not None and meta.failed is not None and meta.failed.credentials != source.credentials
+
+
+def clear(store: DynamoStateStore, queue: SqsTaskQueue, meta: SourceMeta | None,
+          windows: Iterable[WindowRecord] | None = None, why: str = "reset") -> int | None:
+    """Clear the mark ``meta`` holds (not a newer one) and send the source's waiting
+    windows again; how many were sent, or None when there was no mark to clear."""
+    if meta is None or meta.failed is None or not store.clear_source_failed(meta.source, meta.failed):
+        return None
+    listed = list(store.list_windows(meta.source)) if windows is None else list(windows)
+    waiting = [w for w in listed if w.state == "pending"
+               and (w.key.pass_no != FIRST_PASS or w.key.start < meta.enqueued_until)]
+    queue.send_many([TaskMessage.for_window(w.key) for w in waiting])
+    log.info("source_failure_cleared", source=meta.source, why=why, reason=meta.failed.reason, resent=len(waiting))
+    return len(waiting)
+
+
+def clear_all(settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
+              ids: Iterable[str] | None = None, why: str = "reset") -> dict[str, int]:
+    """Clear the marks of these sources (all configured ones without ``ids``); per
+    source cleared, how many windows were sent again."""
+    wanted = set(ids) if ids is not None else {s.id for s in settings.sources}
+    cleared = {}
+    for source in settings.sources:
+        if source.id in wanted:
+            sent = clear(store, queue, store.get_meta(source.id), why=why)
+            if sent is not None:
+                cleared[source.id] = sent
+    return cleared
