@@ -24,6 +24,9 @@ def source_status(source: SourceSettings, store: DynamoStateStore, now: float) -
         if meta and meta.failed else None
     )
     report.update(ledger(source, windows).as_dict(now))
+    due = source.start + source.window + source.settle
+    if source.start.timestamp() > now:  # nothing to be late with: say when the first window is due
+        report["nothing_due_until"] = format_instant(due)
     report["failed"] = [
         {"window_start": format_instant(w.key.start), "window_end": format_instant(w.key.end),
          "pass": w.key.pass_no, "error": w.error, "error_class": w.error_class}

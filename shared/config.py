@@ -6,6 +6,7 @@ the environment itself. Unknown keys are errors, and every error names its field
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from shared.errors import ConfigError
 from shared.timeutil import format_duration, format_instant, parse_duration, parse_instant
@@ -235,8 +236,15 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Read the TOML file (if given) and ``LOGPULL_*`` variables; raise ConfigError."""
+NO_CONFIG = ("no config: give a file with -c FILE or LOGPULL_CONFIG=FILE, or set LOGPULL_* variables "
+             "(at least LOGPULL_SOURCES, a JSON list of source tables); see README, Configuration")
+
+
+def load_settings(path: str | Path | None = None, *, require_sources: bool = False) -> Settings:
+    """Read the TOML file (if given) and ``LOGPULL_*`` variables; raise ConfigError.
+
+    With ``require_sources`` (the commands), no file and no source at all is no config:
+    a ConfigError saying how to give one, rather than defaults that reach real AWS."""
     data: dict[str, Any] = {}
     origin = "(from LOGPULL_* environment variables)"
     if path is not None:
@@ -248,6 +256,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, origin)) from exc
+    except SettingsError as exc:  # a LOGPULL_* variable of a list or table that is not JSON
+        raise ConfigError(_describe_settings_error(exc)) from None
+    if require_sources and path is None and not settings.sources:
+        raise ConfigError(NO_CONFIG)
+    return settings
+
+
+def _describe_settings_error(exc: SettingsError) -> str:
+    """Name the variable and the JSON problem, never the value (it may be long, or private)."""
+    found = re.search(r'field "([^"]+)"', str(exc))
+    variable = f"LOGPULL_{found.group(1).upper()}" if found else "a LOGPULL_* variable"
+    cause = f": {exc.__cause__}" if isinstance(exc.__cause__, ValueError) else ""
+    wanted = "a JSON list of source tables" if variable == "LOGPULL_SOURCES" else "a JSON object"
+    return f"invalid config: {variable} is not valid JSON{cause} (it takes {wanted})"

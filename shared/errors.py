@@ -83,3 +83,17 @@ class SinkUnwritable(LogpullError):
 
 class EndpointUnreachable(LogpullError):
     """An endpoint (AWS emulator, API) did not answer at all."""
+
+
+class ResourceMissing(AwsError):
+    """The queue, DLQ or table does not exist (yet): ``logpull init`` creates them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint="run `logpull init` first")
+
+
+class SinkUnwritable(LogpullError):
+    """The sink refuses a write (a path that cannot be a directory, a bucket that does
+    not exist or denies us): found before any API call, an operator's fix."""
+
+    exit_code = 2

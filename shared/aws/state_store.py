@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.aws import _dynamo_codec as codec
-from shared.errors import AwsError, ConflictError, LeaseLost
+from shared.errors import AwsError, ConflictError, LeaseLost, ResourceMissing
 from shared.models import SourceFailure, SourceMeta, WindowKey, WindowRecord
 
 MAX_TRANSACTION_ITEMS = 100
@@ -57,9 +57,9 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 raise ConflictError(f"source {new_meta.source}: another tick got there first") from exc
-            raise AwsError(f"DynamoDB transaction failed: {exc}") from exc
+            raise self._error("transaction", exc) from exc
         except BotoCoreError as exc:
-            raise AwsError(f"DynamoDB transaction failed: {exc}") from exc
+            raise self._error("transaction", exc) from exc
 
     def _meta_write(self, expected: SourceMeta | None, new_meta: SourceMeta) -> dict[str, Any]:
         """Create the source's meta item, or move its watermark (never its enqueued mark,
@@ -91,7 +91,7 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
-            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+            raise self._error("update", exc) from exc
         return True
 
     def mark_source_failed(self, source: str, failure: SourceFailure) -> bool:
@@ -119,9 +119,9 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
-            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+            raise self._error("update", exc) from exc
         except BotoCoreError as exc:
-            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+            raise self._error("update", exc) from exc
         return True
 
     # -- windows -------------------------------------------------------------
@@ -165,7 +165,7 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
-            raise AwsError(f"DynamoDB put failed: {exc}") from exc
+            raise self._error("put", exc) from exc
         return True
 
     def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float,
@@ -212,9 +212,9 @@ class DynamoStateStore:
                         and record.lease_message == message_id and record.lease_expiry == lease_until):
                     return record  # our own first attempt took it; its answer was lost
                 raise LeaseUnavailable(record) from exc
-            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+            raise self._error("update", exc) from exc
         except BotoCoreError as exc:
-            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+            raise self._error("update", exc) from exc
         return codec.decode_window(response["Attributes"])
 
     def write(self, record: WindowRecord, expected_version: int, owner: str | None,
@@ -259,9 +259,9 @@ class DynamoStateStore:
                 raise ClaimRefused(f"window {record.key} is not untouched at version {expected_version}") from exc
             if _conditional_failed(exc):
                 raise LeaseLost(f"window {record.key} moved on (expected version {expected_version})") from exc
-            raise AwsError(f"DynamoDB write failed: {exc}") from exc
+            raise self._error("write", exc) from exc
         except BotoCoreError as exc:
-            raise AwsError(f"DynamoDB write failed: {exc}") from exc
+            raise self._error("write", exc) from exc
 
     def extend_lease(self, key: WindowKey, owner: str, lease_until: float) -> bool:
         """Heartbeat: push the lease expiry out; False when the lease is no longer ours."""
@@ -281,7 +281,7 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
-            raise AwsError(f"DynamoDB update failed: {exc}") from exc
+            raise self._error("update", exc) from exc
         return True
 
     # -- plumbing ------------------------------------------------------------
@@ -290,11 +290,16 @@ class DynamoStateStore:
         item: dict[str, Any] | None = response.get("Item")
         return item
 
+    def _error(self, what: str, exc: Exception) -> AwsError:
+        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return ResourceMissing(f"DynamoDB table {self._table} does not exist")
+        return AwsError(f"DynamoDB {what} failed: {exc}")
+
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
             result: dict[str, Any] = getattr(self._client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as exc:
-            raise AwsError(f"DynamoDB {operation} on table {self._table} failed: {exc}") from exc
+            raise self._error(f"{operation} on table {self._table}", exc) from exc
         return result
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import AwsError
+from shared.errors import AwsError, ResourceMissing
 from shared.models import TaskMessage
 from shared.redact import redact
 
 SQS_BATCH = 10
 REASON_ATTRIBUTE = "logpull_reason"
+QUEUE_MISSING_CODES = frozenset({"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"})
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,13 @@ class ReceiptHandleInvalid(AwsError):
     """The message was deleted, or its receipt handle expired (it was received again)."""
 
 
-def _aws_error(operation: str, exc: Exception) -> AwsError:
+def _aws_error(operation: str, exc: Exception, name: str | None = None) -> AwsError:
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if "ReceiptHandleIsInvalid" in code or "InvalidParameterValue" in code:
             return ReceiptHandleInvalid(f"SQS {operation}: {code}")
+        if {code, exc.response.get("Error", {}).get("QueryErrorCode", "")} & QUEUE_MISSING_CODES:
+            return ResourceMissing(f"SQS queue {name or '?'} does not exist")
     return AwsError(f"SQS {operation} failed: {exc}")
 
 
@@ -171,7 +174,8 @@ class SqsTaskQueue:
         try:
             result: dict[str, Any] = getattr(self._client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as exc:
-            raise _aws_error(operation, exc) from exc
+            name = kwargs.get("QueueName") or str(kwargs.get("QueueUrl", "")).rsplit("/", 1)[-1]
+            raise _aws_error(operation, exc, name or None) from exc
         return result
 
 

@@ -16,8 +16,30 @@ CONFIG_HELP = "TOML config file (default: $LOGPULL_CONFIG, else LOGPULL_* variab
 def _settings(config: str | None) -> Settings:
     from shared.log import configure_logging
 
-    settings = load_settings(config)
+    settings = load_settings(config, require_sources=True)
     configure_logging(settings.logging.level, settings.logging.format)
+    return settings
+
+
+def _ready(config: str | None, *, sink: bool = False, reach: bool = False, warn: bool = False) -> Settings:
+    """The settings, once what the command needs holds: the sink takes a write
+    (``sink``), the sources' API endpoints answer a connection (``reach``), the queue,
+    DLQ and table exist. ``warn``: say which sources start in the future (nothing of
+    theirs is due yet)."""
+    import time
+
+    from shared.aws.resources import require_resources
+    from shared.cli._preflight import probe_sink, warn_future_starts
+    from shared.preflight import check_sources
+
+    settings = _settings(config)
+    if sink:
+        probe_sink(settings)
+    if reach:
+        check_sources(settings)
+    require_resources(settings)
+    if warn:  # after the checks: an error stays one line
+        warn_future_starts(settings, time.time())
     return settings
 
 
@@ -55,7 +77,7 @@ def cli() -> None:
     exactly once, with SQS + DynamoDB (an orchestrator plans windows, workers read them).
 
     Start with `logpull demo` (no accounts needed), then write a config file
-    (see README) and run `logpull init` and `logpull run --until-caught-up`.
+    (see README) and run `logpull init`, `logpull check` and `logpull run --until-caught-up`.
     """
 
 
@@ -66,15 +88,20 @@ def init(config: str | None) -> None:
     bucket if needed. Idempotent."""
     from shared.aws.clients import client
     from shared.aws.provision import ensure_queues, ensure_table
+    from shared.cli._preflight import probe_sink
 
     settings = _settings(config)
-    queues = ensure_queues(client("sqs", settings.aws), settings)
-    table = ensure_table(client("dynamodb", settings.aws), settings)
-    created = {"queue": queues["queue"], "dlq": queues["dlq"], "table": table}
+    bucket = None
     if settings.sink.url.startswith("s3://") and settings.sink.create_bucket:
         from worker.sinks.s3_sink import ensure_bucket
 
-        created["bucket"] = ensure_bucket(client("s3", settings.aws), settings.sink.url)
+        bucket = ensure_bucket(client("s3", settings.aws), settings.sink.url)
+    probe_sink(settings)  # before creating anything: a sink that cannot be written is the operator's to fix
+    queues = ensure_queues(client("sqs", settings.aws), settings)
+    table = ensure_table(client("dynamodb", settings.aws), settings)
+    created = {"queue": queues["queue"], "dlq": queues["dlq"], "table": table}
+    if bucket is not None:
+        created["bucket"] = bucket
     click.echo(json.dumps(created))
 
 
@@ -89,7 +116,7 @@ def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
     from orchestrator.tick import Orchestrator
     from shared.timeutil import parse_duration
 
-    settings = _settings(config)
+    settings = _ready(config, warn=True)
     store, queue = _aws(settings)
     orchestrator = Orchestrator(settings, store, queue)
     every = parse_duration(interval).total_seconds() if interval else settings.orchestrator.interval.total_seconds()
@@ -110,6 +137,7 @@ def work(config: str | None, until_idle: bool) -> None:
     checkpoints, hands the message back and exits 0."""
     from worker.loop import main
 
+    _ready(config, sink=True, warn=True)
     main(config, until_idle=until_idle)
 
 
@@ -122,10 +150,8 @@ def work(config: str | None, until_idle: bool) -> None:
 def run(config: str | None, workers: int, until_caught_up: bool) -> None:
     """Orchestrator and worker processes together on this machine."""
     from shared.cli._running import run_local
-    from shared.preflight import check_sources
 
-    settings = _settings(config)
-    check_sources(settings)
+    settings = _ready(config, sink=True, reach=True, warn=True)
     exit_now(run_local(settings, config, workers, until_caught_up))
 
 
@@ -137,13 +163,25 @@ def status(config: str | None, as_json: bool) -> None:
     from orchestrator.status import status as collect
     from shared.cli._render import print_status
 
-    settings = _settings(config)
+    settings = _ready(config)
     store, queue = _aws(settings)
     report = collect(settings, store, queue)
     if as_json:
         click.echo(json.dumps(report))
     else:
         print_status(report)
+
+
+@cli.command("check")
+@config_option
+def check_command(config: str | None) -> None:
+    """Before anything runs: validate the config, look up the queue, DLQ and table,
+    write and delete a probe object in the sink, make one small authenticated request
+    per source. One line per check; exit 0 only if all hold (2: invalid config).
+    Records no window, enqueues nothing, writes nothing to the committed output."""
+    from shared.cli._check import check
+
+    sys.exit(check(config))
 
 
 @cli.group()
@@ -158,7 +196,7 @@ def dlq_list(config: str | None, as_json: bool) -> None:
     """Each DLQ entry with its window and reason (messages stay in the DLQ)."""
     from shared.aws.dead_letters import DeadLetters
 
-    settings = _settings(config)
+    settings = _ready(config)
     store, queue = _aws(settings)
     entries = DeadLetters(queue, store).peek()
     for entry in entries:
@@ -176,7 +214,7 @@ def dlq_redrive(config: str | None) -> None:
     bodies that are not logpull tasks stay in the DLQ."""
     from shared.aws.dead_letters import DeadLetters
 
-    settings = _settings(config)
+    settings = _ready(config)
     store, queue = _aws(settings)
     moved, kept = DeadLetters(queue, store).redrive()
     click.echo(json.dumps({"redriven": moved, "kept": kept}))

@@ -17,8 +17,12 @@ def print_status(report: dict[str, Any]) -> None:
         table.add_column("value", justify="right")
         windows, finals = src["windows"], src.get("final_passes", {})
         table.add_row("watermark", str(src["watermark"]))
-        table.add_row("complete until (lag)", f"{src['complete_until']} ({src['lag_seconds']}s)")
-        table.add_row("final until (lag)", f"{src.get('final_until', '-')} ({src.get('final_lag_seconds', '-')}s)")
+        if src.get("nothing_due_until"):  # start in the future: no lag to speak of
+            table.add_row("nothing due yet", f"start is in the future; first window due {src['nothing_due_until']}")
+        else:
+            table.add_row("complete until (lag)", f"{src['complete_until']} ({src['lag_seconds']}s)")
+            table.add_row("final until (lag)",
+                          f"{src.get('final_until', '-')} ({src.get('final_lag_seconds', '-')}s)")
         table.add_row("windows pending/running/done/failed",
                       "/".join(str(windows[k]) for k in ("pending", "running", "done", "failed")))
         if finals:

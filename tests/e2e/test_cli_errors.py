@@ -69,5 +69,5 @@ def test_bad_usage_exits_2() -> None:
 def test_help_lists_every_contract_command() -> None:
     result = logpull("--help")
     assert result.returncode == 0
-    for command in ("demo", "simulate", "init", "orchestrate", "work", "run", "status", "dlq"):
+    for command in ("demo", "simulate", "init", "orchestrate", "work", "run", "status", "dlq", "check"):
         assert command in result.stdout
