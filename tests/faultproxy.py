@@ -13,8 +13,9 @@ through it, seeded, per request:
 
 The service is read from the SigV4 credential scope (``…/<region>/<service>/aws4_request``),
 the operation from ``X-Amz-Target`` (DynamoDB, SQS) or from the method and path (S3).
-``enabled``, ``rates``, ``only`` and ``planned`` (faults for the next matching requests,
-a deterministic hook for unit tests) can be changed while it runs; ``injected`` counts the
+``enabled``, ``rates``, ``only``, ``planned`` (faults for the next matching requests, a
+deterministic hook for unit tests) and ``schedule`` (a fault for the n-th request of an
+operation, whatever the rates) can be changed while it runs; ``injected`` counts the
 faults by (kind, service, operation) so a test can assert that faults happened.
 """
 
@@ -112,7 +113,9 @@ class FaultProxy:
     enabled: bool = True
     only: set[str] | None = None  # "service" or "service:Operation" names faults are limited to
     planned: list[str] = field(default_factory=list)  # kinds for the next matching requests, before rates
+    schedule: dict[str, dict[int, str]] = field(default_factory=dict)  # "service:Op" -> {nth request: kind}
     injected: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    journal: list[tuple[str, str, str, str]] = field(default_factory=list)  # (kind, service, op, path)
     requests: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -151,9 +154,20 @@ class FaultProxy:
         return sum(n for (k, service, op), n in self.injected.items()
                    if (kind is None or k == kind) and (wanted is None or f"{service}:{op}" in wanted))
 
-    def decide(self, service: str, operation: str) -> tuple[str | None, float]:
+    def decide(self, service: str, operation: str, path: str = "") -> tuple[str | None, float]:
+        kind, pause = self._decide(service, operation)
+        if kind is not None:
+            with self._lock:
+                self.journal.append((kind, service, operation, path))
+        return kind, pause
+
+    def _decide(self, service: str, operation: str) -> tuple[str | None, float]:
         with self._lock:
             self.requests[(service, operation)] += 1
+            scheduled = self.schedule.get(f"{service}:{operation}", {}).get(self.requests[(service, operation)])
+            if self.enabled and scheduled is not None:
+                self.injected[(scheduled, service, operation)] += 1
+                return scheduled, self._rng.uniform(*self.rates.delay_range)
             if not self.enabled or (self.only is not None and service not in self.only
                                     and f"{service}:{operation}" not in self.only):
                 return None, 0.0
@@ -200,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         service = service_of(self.headers)
         operation = operation_of(service, self.command, self.path, self.headers)
-        kind, pause = self.owner.decide(service, operation)
+        kind, pause = self.owner.decide(service, operation, self.path)
         if kind == "refuse":
             status, content_type, payload = REFUSALS.get(service, REFUSALS["sqs"])
             self._answer(status, "Fault", [("Content-Type", content_type), ("x-amzn-RequestId", "faultproxy")],
