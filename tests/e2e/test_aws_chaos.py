@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from faultproxy import FaultProxy, Rates
@@ -106,7 +107,7 @@ def run_under_chaos(stack: Any, procs: Processes, end: int, horizon: Any, rng: r
 def assert_one_version_per_key(stack: Any, proxy: FaultProxy, kills: int) -> None:
     versions, deleted = versions_by_key(stack)
     assert versions, "nothing was committed"
-    lost_copies = Counter(path.split("?")[0].split("/", 2)[-1] for kind, _, op, path in proxy.journal
+    lost_copies = Counter(unquote(path.split("?")[0].split("/", 2)[-1]) for kind, _, op, path in proxy.journal
                           if (kind, op) == ("lose", "CopyObject"))
     rewritten = sorted(f"{k}: {n} versions, {lost_copies[k]} CopyObject answer(s) lost"
                        for k, n in versions.items() if n != 1)
