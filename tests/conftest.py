@@ -123,12 +123,20 @@ api_endpoint = "{api_url}"
 
 @pytest.fixture
 def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
-    def make(api_url: str = "http://127.0.0.1:9", sink: str = "file", **over: Any) -> Stack:
+    """A stack of its own queues, table and sink. ``aws_url`` (e.g. a fault proxy's) is the
+    endpoint logpull's config names; the stack's own clients talk to ``aws_endpoint``."""
+
+    def make(api_url: str = "http://127.0.0.1:9", sink: str = "file", aws_url: str | None = None,
+             **over: Any) -> Stack:
         name = f"t{uuid.uuid4().hex[:10]}"
         root = tmp_path / f"sink-{name}"
         url = f"s3://{name}-sink/audit" if sink == "s3" else f"file://{root}"
-        path = write_config(tmp_path / f"{name}.toml", config_text(aws_endpoint, api_url, url, name, **over))
+        path = write_config(tmp_path / f"{name}.toml",
+                            config_text(aws_url or aws_endpoint, api_url, url, name, **over))
         settings = load_settings(path)
+        if aws_url is not None:
+            direct = settings.aws.model_copy(update={"endpoint_url": aws_endpoint})
+            settings = settings.model_copy(update={"aws": direct})
         ensure_queues(client("sqs", settings.aws), settings)
         ensure_table(client("dynamodb", settings.aws), settings)
         if sink == "s3":
@@ -138,6 +146,17 @@ def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
         return Stack(settings, path, store, queue, root)
 
     return make
+
+
+@pytest.fixture
+def fault_proxy(aws_endpoint: str) -> Iterator[Any]:
+    """A fault-injecting proxy in front of the AWS endpoint (faults off until the test
+    sets ``rates``; see tests/faultproxy.py)."""
+    from faultproxy import FaultProxy
+
+    proxy = FaultProxy(aws_endpoint, seed=20261127).start()
+    yield proxy
+    proxy.stop()
 
 
 @pytest.fixture
