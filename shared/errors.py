@@ -91,9 +91,3 @@ class ResourceMissing(AwsError):
     def __init__(self, message: str) -> None:
         super().__init__(message, hint="run `logpull init` first")
 
-
-class SinkUnwritable(LogpullError):
-    """The sink refuses a write (a path that cannot be a directory, a bucket that does
-    not exist or denies us): found before any API call, an operator's fix."""
-
-    exit_code = 2

@@ -30,6 +30,6 @@ def _session(region: str) -> boto3.session.Session:
 
 def client(service: str, aws: AwsSettings) -> Any:
     """A boto3 client for ``service`` (sqs, dynamodb, s3, ...)."""
-    return _session(aws.region).client(
+    return _session(aws.region).client(  # type: ignore[call-overload]  # (stubs name each service literally)
         service, endpoint_url=aws.endpoint_url, config=_BOTO_CONFIG
     )

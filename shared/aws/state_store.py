@@ -206,7 +206,7 @@ class DynamoStateStore:
             )
         except ClientError as exc:
             if _conditional_failed(exc):
-                old = exc.response.get("Item")
+                old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 record = codec.decode_window(old) if old else None
                 if (record is not None and record.state == "running" and record.lease_owner == owner
                         and record.lease_message == message_id and record.lease_expiry == lease_until):
@@ -309,7 +309,7 @@ def _already_written(exc: ClientError, owner: str | None, names: dict[str, str],
     ``owner``) sets: an earlier attempt of the same request wrote it, and only its
     answer was lost (each write sets a new version and its own progress, so another
     writer's item cannot match)."""
-    old = exc.response.get("Item")
+    old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
     if not old:
         return False
     written = {names[f"#a{i}"]: values[f":a{i}"] for i in range(count)}

@@ -1,21 +1,13 @@
 """What a command checks before its first API call: the sink takes a write, the AWS
-resources exist, and which sources have nothing due yet.
-
-``probe_sink`` is a stand-in for a ``Sink.probe()`` method: once the sinks have one,
-call it here instead (the errors it raises are the same ``SinkUnwritable``)."""
+resources exist, and which sources have nothing due yet."""
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from datetime import datetime
-from pathlib import Path
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.config import Settings, SourceSettings
-from shared.errors import AwsError, SinkUnwritable
 from shared.timeutil import format_instant, from_epoch
 
 PROBE_PREFIX = "_probe"  # a private name: consumers of the sink ignore it (CONTRACT.md)
@@ -23,55 +15,11 @@ _FIX = "check the path, its owner and permissions"
 
 
 def probe_sink(settings: Settings) -> None:
-    """Write and delete ``_probe/<uuid>`` in the sink; raise SinkUnwritable naming it."""
-    url = settings.sink.url
-    name = f"{PROBE_PREFIX}/{uuid.uuid4().hex}"
-    if url.startswith("file://"):
-        _probe_file(url, Path(url.removeprefix("file://")), name)
-    else:
-        _probe_s3(settings, name)
-
-
-def _probe_file(url: str, root: Path, name: str) -> None:
-    """The probe leaves nothing behind: directories it had to create go again."""
-    path = root.absolute() / name
-    created = [p for p in path.parents if not p.exists()]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"logpull probe\n")
-        path.unlink()
-    except OSError as exc:
-        cause = exc.strerror or type(exc).__name__
-        raise SinkUnwritable(f"sink {url}: cannot be written: {cause} ({exc.filename or path})",
-                             hint=_FIX) from None
-    finally:
-        for directory in created:  # deepest first; another command's probe may be in one
-            with contextlib.suppress(OSError):
-                directory.rmdir()
-
-
-def _probe_s3(settings: Settings, name: str) -> None:
+    """Write and delete a probe object in the sink (``Sink.probe``); SinkUnwritable names it."""
     from shared.aws.clients import client
-    from worker.sinks.s3_sink import split_url
+    from worker.sinks import open_sink
 
-    url = settings.sink.url
-    bucket, prefix = split_url(url)
-    key = f"{prefix}/{name}" if prefix else name
-    extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": settings.sink.kms_key_id} \
-        if settings.sink.kms_key_id else {}
-    s3 = client("s3", settings.aws)
-    try:
-        s3.put_object(Bucket=bucket, Key=key, Body=b"logpull probe\n", **extra)
-        s3.delete_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in {"NoSuchBucket", "404"}:
-            raise SinkUnwritable(f"sink {url}: cannot be written: bucket {bucket} does not exist",
-                                 hint="create it, or set [sink] create_bucket = true and run `logpull init`") from None
-        raise SinkUnwritable(f"sink {url}: cannot be written: {code or exc}",
-                             hint="check the bucket policy and this role's s3:PutObject/DeleteObject") from None
-    except BotoCoreError as exc:
-        raise AwsError(f"sink {url}: S3 did not answer: {exc}") from None
+    open_sink(settings.sink, lambda: client("s3", settings.aws)).probe()
 
 
 def first_due(source: SourceSettings) -> datetime:
