@@ -23,8 +23,8 @@ def _settings(config: str | None) -> Settings:
 
 def _ready(config: str | None, *, sink: bool = False, reach: bool = False, warn: bool = False) -> Settings:
     """The settings, once what the command needs holds: the sink takes a write
-    (``sink``), the sources' API endpoints answer a connection (``reach``), the queue,
-    DLQ and table exist. ``warn``: say which sources start in the future (nothing of
+    (``sink``), the queue, DLQ and table exist, the sources' API endpoints answer a
+    connection (``reach``). ``warn``: say which sources start in the future (nothing of
     theirs is due yet)."""
     import time
 
@@ -35,9 +35,9 @@ def _ready(config: str | None, *, sink: bool = False, reach: bool = False, warn:
     settings = _settings(config)
     if sink:
         probe_sink(settings)
+    require_resources(settings)
     if reach:
         check_sources(settings)
-    require_resources(settings)
     if warn:  # after the checks: an error stays one line
         warn_future_starts(settings, time.time())
     return settings

@@ -55,7 +55,9 @@ def test_unreachable_aws_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_unreachable_api_endpoint(tmp_path: Path, aws_endpoint: str) -> None:
     path = tmp_path / "c.toml"
-    path.write_text(f'[aws]\nendpoint_url = "{aws_endpoint}"\n' + SOURCE + 'api_endpoint = "http://127.0.0.1:9"\n')
+    path.write_text(f'[aws]\nendpoint_url = "{aws_endpoint}"\n[sink]\nurl = "file://{tmp_path}/out"\n'
+                    + SOURCE + 'api_endpoint = "http://127.0.0.1:9"\n')
+    assert logpull("init", "-c", str(path)).returncode == 0  # (else: "run `logpull init` first")
     result = logpull("run", "--until-caught-up", "-c", str(path))
     assert result.returncode == 1
     assert "API endpoint http://127.0.0.1:9 is unreachable" in one_clear_line(result)

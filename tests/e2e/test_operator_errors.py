@@ -95,7 +95,7 @@ def test_unwritable_file_sink_exits_2_before_any_api_call(
         result = logpull(*command, "-c", str(path))
         assert result.returncode == 2, result.stderr
         line = one_clear_line(result)
-        assert f"sink file://{blocker}/out: cannot be written" in line
+        assert f"sink file://{blocker}/out is not writable" in line
     _no_api_request(sim)
     assert blocker.read_text() == "not a directory"
 
