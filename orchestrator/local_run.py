@@ -27,7 +27,7 @@ from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
 log = get_logger("logpull.run")
 TICK_SECONDS = 1.0
 TAIL_TICK_SECONDS = 0.2
-IN_HAND_PER_WORKER = 3  # a task finishing its tail, one running, one received ahead
+IN_HAND_PER_WORKER = 1  # a worker runs one task at a time
 BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
 MIN_BACKLOG = 16
 

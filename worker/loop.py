@@ -11,7 +11,6 @@ from shared.errors import AwsError
 from shared.heap import freeze_long_lived
 from shared.log import get_logger
 from worker.context import WorkerContext
-from worker.receiver import Receiver
 from worker.runner import TaskRunner
 from worker.sources.registry import preload
 
@@ -37,30 +36,21 @@ def install_stop_signals(ctx: WorkerContext) -> None:
 def work(ctx: WorkerContext, until_idle: bool = False, max_tasks: int | None = None) -> int:
     """Run tasks until stopped (or the queue stays empty with ``until_idle``); return
     how many ran. Deletes of finished messages still in flight are waited for."""
-    settings = ctx.settings.worker
-    runner = TaskRunner(ctx, overlap_tails=True)
-    receiver = Receiver(ctx, int(max(0, settings.receive_wait.total_seconds())), int(settings.lease.total_seconds()),
-                        on_received=runner.read_ahead)
     freeze_long_lived()
     try:
-        return _loop(ctx, receiver, runner, until_idle, max_tasks)
+        return _loop(ctx, TaskRunner(ctx), until_idle, max_tasks)
     finally:
-        try:
-            runner.close()  # the last task's tail (its acknowledgement too)
-        finally:
-            try:
-                receiver.close()  # a message received ahead goes back
-            finally:
-                runner.drop_ahead()  # and the first page read for it is dropped
-                ctx.flush_acks()
+        ctx.flush_acks()
 
 
-def _loop(ctx: WorkerContext, receiver: Receiver, runner: TaskRunner, until_idle: bool, max_tasks: int | None) -> int:
+def _loop(ctx: WorkerContext, runner: TaskRunner, until_idle: bool, max_tasks: int | None) -> int:
     settings = ctx.settings.worker
+    wait, visibility = int(max(0, settings.receive_wait.total_seconds())), int(settings.lease.total_seconds())
     idle = tasks = 0
     while not ctx.stop_requested.is_set():
         try:
-            batch, started = receiver.receive()
+            started = ctx.clock()  # the message's visibility timeout runs from about now
+            batch = ctx.queue.receive(1, wait, visibility)
         except AwsError as exc:
             log.warning("receive_failed", error=str(exc))
             ctx.stop_requested.wait(min(5.0, 1.0 + idle))
@@ -72,8 +62,6 @@ def _loop(ctx: WorkerContext, receiver: Receiver, runner: TaskRunner, until_idle
                 break
             continue
         idle = 0
-        last = max_tasks is not None and tasks + 1 >= max_tasks
-        runner.on_near_end = None if last else receiver.receive_ahead  # the last task takes no next one
         ctx.busy = True
         try:
             runner.run(batch[0], started, started + settings.task_deadline.total_seconds())

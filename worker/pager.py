@@ -6,7 +6,6 @@ worker exactly there and prove the next run neither loses nor duplicates an even
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -27,7 +26,6 @@ from worker.sources.base import Page, Query, Source
 log = get_logger(__name__)
 MAX_TOKEN_RESETS = 20
 RESUME_SLACK = timedelta(seconds=1)
-NEAR_END_SECONDS = 0.1  # the next task is received at least this long before a window's estimated end
 
 
 @dataclass
@@ -62,20 +60,6 @@ def _numbered(boundary: Boundary, before: WindowRecord) -> Boundary:
 def _average(last: float, new: float) -> float:
     """A moving average of durations (0: none yet), weighing the last few the most."""
     return new if last == 0 else 0.8 * last + 0.2 * new
-
-
-def time_left(key: WindowKey, origin: str | None, at: str, ordering: str, elapsed: float) -> float:
-    """How long the rest of a window will take to read, at the pace of this run: it
-    read from ``origin`` (the boundary it started from; None: the window's edge) to
-    ``at`` (the boundary now) in ``elapsed`` seconds. Infinite when it read nothing yet."""
-    now, since = parse_instant(at), parse_instant(origin) if origin else None
-    if ordering == "newest_first":
-        read, left = (since or key.end) - now, now - key.start
-    else:
-        read, left = now - (since or key.start), key.end - now
-    if read.total_seconds() <= 0:
-        return math.inf
-    return elapsed * max(0.0, left.total_seconds()) / read.total_seconds()
 
 
 @dataclass(frozen=True)
@@ -130,14 +114,10 @@ class Pager:
         self._group = max(1, ctx.settings.worker.max_pages_per_checkpoint)
         self._committing: list[Future[None]] = []  # checkpoints handed over, in page order
         self._broken: BaseException | None = None  # a checkpoint failed: none may follow it
-        self._finishing: _Writers | None = None  # a deferred run's committer
         self._pool: ThreadPoolExecutor | None = None  # the prefetch thread
         self._ahead: Future[Page] | None = None  # the first page, read before the lease
         self._dropping = threading.Event()
-        self._began: float | None = None  # when this run's first step began (its pace counts from there)
-        self._origin = record.boundary.time  # where this run's reading starts (None: at the edge)
         self._events_at_start = record.events  # progress of this run: events committed beyond these
-        self.on_near_end: Callable[[], None] | None = None  # called once, see _near_end
         self._claim: Callable[[], float] | None = None  # the lease expiry the first checkpoint takes
         self.on_claimed: Callable[[], None] | None = None  # called once it did
 
@@ -160,7 +140,6 @@ class Pager:
         """The lease is ours: page from ``record``; the page read ahead is kept only if
         the window was untouched (else it is dropped: one page read in vain)."""
         self.record = self._next = record
-        self._origin = record.boundary.time
         self._events_at_start = record.events
         untouched = record.pages == 0 and record.next_token is None and record.resume_from is None
         if self._ahead is not None and not untouched:
@@ -203,25 +182,18 @@ class Pager:
             return self.deadline
         return self.deadline + self.ctx.overrun_s
 
-    def run(self, defer_last: bool = False) -> WindowRecord:
-        """Page while another page fits before the deadline (the first page of a run is
-        tried whenever the safety margin is left, so a slow API still makes progress).
-        Returns (or raises) only once the last checkpoint handed out is settled, except
-        with ``defer_last`` when the window was read to its end: then its last checkpoint
-        may still be in flight (``finishing``) and ``finish()`` settles it. The API is
-        never used again by this pager either way."""
+    def run(self) -> WindowRecord:
+        """Page while another page fits before the deadline (a run that has committed no
+        new event yet reads on: see ``_limit``). Returns (or raises) only once the last
+        checkpoint handed out is settled; the API is never used again by this pager."""
         pool = self._pool = self._pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         committer = _Writers()
         ahead, self._ahead = self._ahead, None
-        self._began = None  # this run's pace counts from its first step (not from a read ahead)
         try:
             while self._next.state != "done" and not self.must_yield():
                 ahead = self.step(ahead, pool, committer)
             self._hand_over(committer, wait=True)
-            if defer_last and self._next.state == "done" and self._committing and self._claim is None:
-                self._finishing = committer  # (a claim in flight is settled here: it decides the task)
-            else:
-                self._settle()
+            self._settle()
         except BaseException:
             self._settle_after_error()
             raise
@@ -230,29 +202,13 @@ class Pager:
             # which is not thread-safe (a prefetch only starts when it fits the deadline)
             self._pool = None
             pool.shutdown(wait=True, cancel_futures=True)
-            if self._finishing is None:
-                committer.shutdown()
+            committer.shutdown()
         return self.record
 
     @property
     def claimed(self) -> bool:
         """The lease is ours (taken by acquire, or by the first checkpoint)."""
         return self._claim is None
-
-    @property
-    def finishing(self) -> bool:
-        """The window is read to its end; its last checkpoint may still be in flight."""
-        return self._finishing is not None
-
-    def finish(self) -> WindowRecord:
-        """Settle the last checkpoint of a deferred ``run`` (raising what it raised)."""
-        committer, self._finishing = self._finishing, None
-        try:
-            self._settle()
-        finally:
-            if committer is not None:
-                committer.shutdown()
-        return self.record
 
     def step(self, ahead: Future[Page] | None, pool: ThreadPoolExecutor,
              committer: _Writers) -> Future[Page] | None:
@@ -269,17 +225,12 @@ class Pager:
             self._next = self._reset_token(self.record, exc)
             return None
         self.stats.api_wait_s += self.ctx.clock() - started
-        if self._began is None:
-            self._began = started
         if not record.started_at:
             record = record.evolve(started_at=started)
         following = None
         if page.next_token and self._room_for_another(started):
             following = pool.submit(self._fetch, record, page.next_token)
         prepared = self._prepare(record, page, committer)
-        if self.on_near_end is not None and (page.next_token is None or self._near_end(prepared.after)):
-            near_end, self.on_near_end = self.on_near_end, None
-            near_end()
         self._pending.append(prepared)
         self._next = prepared.after
         last = prepared.after.state == "done"
@@ -288,15 +239,6 @@ class Pager:
         self.stats.durations.append(self.ctx.clock() - started)
         self.ctx.page_s = _average(self.ctx.page_s, self.stats.durations[-1])
         return following
-
-    def _near_end(self, after: WindowRecord) -> bool:
-        """What is left of the window will take less than a few pages (or
-        ``NEAR_END_SECONDS``): time to receive the next task."""
-        if after.boundary.time is None or self._began is None:
-            return False
-        left = time_left(after.key, self._origin, after.boundary.time, self.source.ordering,
-                         self.ctx.clock() - self._began)
-        return left <= max(NEAR_END_SECONDS, 3 * max(self.stats.durations, default=0.0))
 
     def _wait_for_next(self, following: Future[Page] | None) -> bool:
         """The pages prepared now wait for the next one (up to a full group) rather than

@@ -7,13 +7,11 @@ worker: unexpected errors hand the task back (``retry``) with its checkpoint int
 
 from __future__ import annotations
 
-import contextvars
 import math
 import os
 import socket
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,72 +43,11 @@ class Outcome:
 
 
 class TaskRunner:
-    """Runs tasks one after the other. With ``overlap_tails`` a task that read its window
-    to the end returns before its last checkpoint is accepted: that tail (settle the
-    checkpoint, publish, acknowledge, log) finishes on a thread of its own while the next
-    task takes its lease and reads its first page. One tail at a time; ``drain()`` waits
-    for it (the worker loop drains before it exits).
+    """Runs tasks one after the other: each ends (done, continued, handed back, failed)
+    before the next one is received."""
 
-    ``on_near_end`` is called when a task nears its window's end (e.g. to receive the
-    next message meanwhile); ``read_ahead`` may then start reading that message's first
-    page, so the next task finds it there."""
-
-    def __init__(self, ctx: WorkerContext, on_near_end: Callable[[], None] | None = None,
-                 overlap_tails: bool = False) -> None:
+    def __init__(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
-        self.on_near_end = on_near_end
-        self._tails = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tail") if overlap_tails else None
-        self._tail: Future[None] | None = None
-        self._ahead: _ReadAhead | None = None  # a received message's first page, being read
-        self._sources: dict[str, Source] = {}  # the clients the tasks use (read_ahead shares them)
-
-    def drain(self) -> None:
-        """Wait for the tail in flight (a crash inside it is raised here)."""
-        tail, self._tail = self._tail, None
-        if tail is not None:
-            tail.result()
-
-    def close(self) -> None:
-        """Wait for the last tail (a first page read ahead stays: ``drop_ahead``, once the
-        message it was read for is handed back)."""
-        try:
-            self.drain()
-        finally:
-            if self._tails is not None:
-                self._tails.shutdown(wait=True)
-
-    def read_ahead(self, received: Received, asked_at: float) -> None:
-        """Start reading the first page of a message received ahead, when it is the kind
-        a task claims with its first checkpoint (a first delivery of a new first pass):
-        the task that runs it (``run`` with the same message and ``asked_at``) pages on
-        from there. Anything else is left for ``run`` to find out."""
-        self.drop_ahead()
-        try:
-            message = parse_task(received.body)
-            source = self._sources.get(message.source) or self.ctx.source(message.source)[1]
-        except (MalformedMessage, PermanentError):
-            return
-        if not _claimable(message, received):
-            return
-        owner, settings = new_owner(), self.ctx.settings.worker
-        pager = Pager(self.ctx, source, owner, asked_at + settings.task_deadline.total_seconds(),
-                      _assumed(message, received, owner, asked_at + settings.lease.total_seconds()))
-        pager.read_ahead()
-        self._ahead = _ReadAhead(received.message_id, pager)
-
-    def drop_ahead(self) -> None:
-        """Wait for a first page read ahead and throw it away (its task never ran)."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            ahead.pager.close()
-
-    def _take_ahead(self, received: Received) -> _ReadAhead | None:
-        ahead = self._ahead
-        if ahead is not None and ahead.message_id == received.message_id:
-            self._ahead = None
-            return ahead
-        self.drop_ahead()
-        return None
 
     def run(self, received: Received, started: float, deadline: float) -> Outcome:
         try:
@@ -126,24 +63,18 @@ class TaskRunner:
             result = self._run_task(message, received, started, deadline)
         except Exception as exc:  # noqa: BLE001 - the message comes back; the worker lives on
             result = _crashed(exc)
-        if result.outcome == "finishing":  # its tail logs the outcome
-            clear_task()
-            return result
         return self._finish(result, started)
 
     def _run_task(self, message: TaskMessage, received: Received, started: float, deadline: float) -> Outcome:
-        ctx, ahead = self.ctx, self._take_ahead(received)
-        owner = ahead.pager.owner if ahead is not None else new_owner()
+        ctx, owner = self.ctx, new_owner()
         lease = ctx.settings.worker.lease.total_seconds()
         try:
             _, source = ctx.source(message.source)
         except PermanentError as exc:
-            return self._dead_letter(received, None, exc)  # (nothing was read ahead for it)
-        self._sources[message.source] = source
+            return self._dead_letter(received, None, exc)
         fresh = _first_delivery(message, received)
         if _claimable(message, received):
-            claimed = self._run_claiming(message, received, source, owner, started, deadline,
-                                         ahead.pager if ahead is not None else None)
+            claimed = self._run_claiming(message, received, source, owner, started, deadline)
             if claimed is not None:
                 return claimed
             fresh = False  # the window is not untouched after all (or its first page failed)
@@ -169,44 +100,41 @@ class TaskRunner:
             if record.boundary.spilled:
                 pager.adopt_boundary(self._boundary_from_sink(record, source))
 
-        outcome = self._page(message, received, pager, owner, heartbeat, started, resume)
+        outcome = self._page(message, received, pager, owner, heartbeat, resume)
         assert outcome is not None  # noqa: S101 - only a claim falls back
         return outcome
 
     def _run_claiming(self, message: TaskMessage, received: Received, source: Source, owner: str,
-                      started: float, deadline: float, pager: Pager | None) -> Outcome | None:
+                      started: float, deadline: float) -> Outcome | None:
         """The common case, a new task for a window the orchestrator just made: page at
-        once (from the first page ``read_ahead`` started, if it did), and let the first
-        checkpoint take the lease (one DynamoDB write instead of two before work starts).
-        None when it could not: the window was touched or leased already, or paging
-        failed before that first checkpoint; then lease it as usual."""
+        once, and let the first checkpoint take the lease (one DynamoDB write instead of
+        two before work starts). None when it could not: the window was touched or
+        leased already, or paging failed before that first checkpoint; then lease it as
+        usual."""
         ctx = self.ctx
         lease = ctx.settings.worker.lease.total_seconds()
-        if pager is None:
-            pager = Pager(ctx, source, owner, deadline, _assumed(message, received, owner, started + lease))
+        pager = Pager(ctx, source, owner, deadline, _assumed(message, received, owner, started + lease))
         heartbeat = Heartbeat(ctx.store, ctx.queue, message.key, owner, received.receipt_handle, lease, ctx.clock,
                               since=started)
         heartbeat.leased.clear()  # until the claim, it only keeps the message invisible
         pager.on_claimed = heartbeat.leased.set
         pager.claim(heartbeat.lease_until)
         heartbeat.start()
-        return self._page(message, received, pager, owner, heartbeat, started, None)
+        return self._page(message, received, pager, owner, heartbeat, None)
 
     def _page(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
-              heartbeat: Heartbeat, started: float, resume: Callable[[], None] | None) -> Outcome | None:
+              heartbeat: Heartbeat, resume: Callable[[], None] | None) -> Outcome | None:
         """Run the pager under the heartbeat and map how it ended to an outcome (None: a
         claim that did not happen, see _run_claiming)."""
-        pager.on_near_end = self.on_near_end
         pager.lease_lost = heartbeat.lost
         try:
             try:
                 if resume is not None:
                     resume()
-                pager.run(defer_last=self._tails is not None)
+                pager.run()
             finally:
                 pager.close()  # a page read ahead is never left running
-                if not pager.finishing:
-                    heartbeat.stop()
+                heartbeat.stop()
         except Exception as exc:  # noqa: BLE001 - mapped to an outcome
             if not pager.claimed:
                 log.info("claim_not_taken", reason=f"{type(exc).__name__}: {exc}")
@@ -215,8 +143,6 @@ class TaskRunner:
         if not pager.claimed:  # stopped before the first page: the task never began
             self.ctx.queue.change_visibility(received.receipt_handle, 0)
             return Outcome("retry", {"pages": 0, "events": 0, "reason": "stop requested"})
-        if pager.finishing:
-            return self._defer_tail(message, received, pager, owner, heartbeat, started)
         return self._after_paging(message, received, pager, owner)
 
     def _after_error(self, exc: Exception, received: Received, pager: Pager, owner: str) -> Outcome:
@@ -228,36 +154,6 @@ class TaskRunner:
             return self._give_back(received, pager, owner, exc)
         log.exception("task_crashed", exc_info=exc)  # a bug or an unexpected library error
         return self._give_back(received, pager, owner, RetryableError(f"{type(exc).__name__}: {exc}"))
-
-    def _defer_tail(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
-                    heartbeat: Heartbeat, started: float) -> Outcome:
-        """Finish the task on the tail thread (with this task's log context)."""
-        assert self._tails is not None  # noqa: S101 - only a deferred run gets here
-        try:
-            self.drain()  # one tail at a time
-        except BaseException:
-            heartbeat.stop()
-            raise
-        context = contextvars.copy_context()
-        self._tail = self._tails.submit(context.run, self._tail_of, message, received, pager, owner, heartbeat, started)
-        return Outcome("finishing")
-
-    def _tail_of(self, message: TaskMessage, received: Received, pager: Pager, owner: str,
-                 heartbeat: Heartbeat, started: float) -> None:
-        """Settle the last checkpoint and finish the task; always one outcome logged."""
-        try:
-            try:
-                try:
-                    pager.finish()
-                finally:
-                    heartbeat.stop()
-            except Exception as exc:  # noqa: BLE001 - the last checkpoint failed: a paging error
-                result = self._after_error(exc, received, pager, owner)
-            else:
-                result = self._after_paging(message, received, pager, owner)
-        except Exception as exc:  # noqa: BLE001 - as run() treats an error after paging
-            result = _crashed(exc)
-        self._finish(result, started)
 
     def _after_paging(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
         record = pager.record
@@ -413,12 +309,6 @@ class TaskRunner:
         if bound.get("window_end"):
             values["WindowLagSeconds"] = max(0.0, self.ctx.clock() - parse_instant(str(bound["window_end"])).timestamp())
         metrics.emit(values, {"Source": str(bound.get("source", "unknown"))})
-
-
-@dataclass(frozen=True)
-class _ReadAhead:
-    message_id: str
-    pager: Pager  # reading the first page; its first checkpoint is to claim the window
 
 
 def _first_delivery(message: TaskMessage, received: Received) -> bool:

@@ -121,44 +121,6 @@ def test_a_crash_after_a_group_checkpoint_publishes_all_its_parts(make_stack: Ca
     assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 700), result
 
 
-def test_a_finished_tasks_last_checkpoint_overlaps_the_next_task(make_stack: Callable[..., Any],
-                                                                  simulator: Callable[..., Any]) -> None:
-    """The next task takes its lease (and reads on) while the previous one's last
-    checkpoint is still being written; each task still logs exactly one outcome, and
-    nothing is lost."""
-    from structlog.testing import capture_logs
-
-    sim, stack = setup(make_stack, simulator, group=4)
-    ctx = WorkerContext.from_settings(stack.settings)
-    order: list[tuple[str, str]] = []
-    write, acquire = ctx.store.write, ctx.store.acquire
-
-    def slow_write(record: WindowRecord, *args: Any, **kwargs: Any) -> None:
-        if record.state == "done":
-            time.sleep(0.3)
-        write(record, *args, **kwargs)
-        if kwargs.get("claim_at") is not None:  # the first checkpoint took the lease
-            order.append(("lease", str(record.key)))
-        order.append(("done" if record.state == "done" else "write", str(record.key)))
-
-    def noted_acquire(key: Any, *args: Any, **kwargs: Any) -> WindowRecord:
-        leased = acquire(key, *args, **kwargs)
-        order.append(("lease", str(key)))
-        return leased
-
-    ctx.store.write = slow_write  # type: ignore[method-assign]
-    ctx.store.acquire = noted_acquire  # type: ignore[method-assign]
-    with capture_logs() as logs:
-        work(ctx, until_idle=True)
-    first, second = dict.fromkeys(key for op, key in order if op == "lease")
-    assert order.index(("lease", second)) < order.index(("done", first)), order
-    finished = [line for line in logs if line["event"] == "task_finished"]
-    assert [f["outcome"] for f in finished] == ["done", "done"]
-    assert sorted(f["total_pages"] for f in finished) == sorted(w.pages for w in stack.store.list_windows("gws-login"))
-    result = compare(sim.ground_truth(), stack.committed())
-    assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 700), result
-
-
 def test_one_page_windows_each_log_one_done_and_leave_no_heartbeat(make_stack: Callable[..., Any],
                                                                     simulator: Callable[..., Any]) -> None:
     """A new task's one page is both the claim and the last checkpoint: the task must wait

@@ -1,10 +1,9 @@
-"""The worker's look-ahead: the first page read while the lease is taken, and the next
-task received (and its first page read) while the current one ends. None of it may
-lose, duplicate or strand work."""
+"""The worker's look-ahead within a task: the first page of a new task is read while
+its lease is taken (or by the checkpoint that claims it). It may not lose, duplicate or
+strand work, and a worker reads nothing for a task it has not received."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -83,33 +82,6 @@ def test_every_untouched_window_reads_its_first_page_once(make_stack: Callable[.
     assert (result.missing, result.duplicates, result.unexpected) == (0, 0, 0), result
 
 
-def test_a_task_received_ahead_is_handed_back_when_the_worker_stops(
-        make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
-    """The worker is told to stop (SIGTERM) just as it received the next message ahead:
-    that message is visible again at once, not after its timeout, and the first page
-    read for it is dropped."""
-    sim, stack = stack_with_windows(make_stack, simulator, hours=2, lease="60s")  # a leak hides it a minute
-    ctx = WorkerContext.from_settings(stack.settings)
-    receive = ctx.queue.receive
-
-    def receive_then_stop(count: int, wait: int, visibility: int) -> Any:
-        batch = receive(count, wait, visibility)
-        if batch and threading.current_thread().name.startswith("receive"):  # received ahead
-            ctx.stop_requested.set()
-        return batch
-
-    ctx.queue.receive = receive_then_stop  # type: ignore[method-assign]
-    work(ctx)
-    counts = stack.queue.counts()
-    unfinished = sum(w.state != "done" for w in stack.store.list_windows("gws-login"))
-    # the first task ended too, or was handed back as well when the stop came before its last page
-    assert unfinished in (1, 2) and (counts.visible, counts.in_flight) == (unfinished, 0)
-    work(WorkerContext.from_settings(stack.settings), until_idle=True)
-    result = compare(sim.ground_truth(), stack.committed())
-    assert (result.missing, result.duplicates, result.unexpected) == (0, 0, 0), result
-    assert sorted(first_page_reads(sim).values()) == [1, 2]  # the second window's: dropped, then read
-
-
 def test_a_worker_that_stops_after_this_task_takes_no_next_one(
         make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
     sim, stack = stack_with_windows(make_stack, simulator, hours=2, lease="60s")
@@ -117,24 +89,3 @@ def test_a_worker_that_stops_after_this_task_takes_no_next_one(
     counts = stack.queue.counts()
     assert (counts.visible, counts.in_flight) == (1, 0)
     assert list(first_page_reads(sim).values()) == [1]  # nothing read for the second window
-
-
-def test_each_next_task_starts_from_a_first_page_read_while_the_one_before_ended(
-        make_stack: Callable[..., Any], simulator: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    from worker.runner import TaskRunner
-
-    sim, stack = stack_with_windows(make_stack, simulator, hours=4)
-    took = []
-    take = TaskRunner._take_ahead
-
-    def spy(self: TaskRunner, received: Any) -> Any:
-        ahead = take(self, received)
-        took.append(ahead is not None)
-        return ahead
-
-    monkeypatch.setattr(TaskRunner, "_take_ahead", spy)
-    work(WorkerContext.from_settings(stack.settings), until_idle=True)
-    assert took == [False, True, True, True]  # the first task was received the usual way
-    assert set(first_page_reads(sim).values()) == {1}
-    result = compare(sim.ground_truth(), stack.committed())
-    assert (result.missing, result.duplicates, result.unexpected) == (0, 0, 0), result

@@ -1,24 +1,20 @@
-"""The parts of the worker's look-ahead that need no AWS: when a window's end is near,
-a source shared by threads fetching one page at a time, and the heartbeat of a message
-that waited before its task began."""
+"""The parts of the worker's overlap that need no AWS: a source shared by threads
+fetching one page at a time, and the heartbeat of a message that waited before its task
+began (a claim's lease counts from the message's latest visibility)."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from shared.errors import RetryableError
 from shared.models import WindowKey
 from shared.timeutil import format_instant
 from worker.heartbeat import Heartbeat
-from worker.pager import time_left
 from worker.sources.base import Page, Query
 from worker.sources.serial import OneAtATime
 
@@ -28,36 +24,6 @@ KEY = WindowKey("gws-login", START, START + timedelta(hours=1))
 
 def at(minutes: float) -> str:
     return format_instant(START + timedelta(minutes=minutes))
-
-
-def test_newest_first_half_read_in_a_second_has_a_second_left() -> None:
-    assert time_left(KEY, None, at(30), "newest_first", 1.0) == 1.0
-    assert time_left(KEY, None, at(45), "newest_first", 1.0) == 3.0  # read 15 minutes of 60
-
-
-def test_oldest_first_reads_from_the_start() -> None:
-    assert time_left(KEY, None, at(45), "oldest_first", 3.0) == 1.0
-
-
-def test_a_continued_run_counts_its_pace_from_where_it_began() -> None:
-    # an earlier run read down to minute 40; this one read 40 → 30 in 1 s: 30 minutes left
-    assert time_left(KEY, at(40), at(30), "newest_first", 1.0) == 3.0
-
-
-def test_nothing_read_yet_is_never_near() -> None:
-    assert time_left(KEY, None, at(60), "newest_first", 0.5) == math.inf
-    assert time_left(KEY, at(20), at(20), "newest_first", 0.5) == math.inf
-
-
-@given(st.floats(0.001, 60.0), st.floats(0.0, 100.0), st.sampled_from(["newest_first", "oldest_first"]))
-def test_once_something_was_read_the_time_left_is_finite_and_shrinks_to_nothing(
-        minutes: float, elapsed: float, ordering: str) -> None:
-    """``minutes``: how much of the window was read (at least a millisecond's worth)."""
-    position = 60 - minutes if ordering == "newest_first" else minutes
-    left = time_left(KEY, None, at(position), ordering, elapsed)
-    assert 0 <= left < math.inf
-    if minutes == 60.0:
-        assert left == 0
 
 
 class _Overlapping:
