@@ -53,7 +53,7 @@ class TaskRunner:
         try:
             message = parse_task(received.body)
         except MalformedMessage as exc:
-            return self._finish(self._dead_letter(received, None, exc), started)
+            return self._finish(self._poison(received, exc), started)
         bind_task(
             source=message.source, window_start=format_instant(message.window_start),
             window_end=format_instant(message.window_end), pass_no=message.pass_no,
@@ -263,6 +263,18 @@ class TaskRunner:
         wait = max(1, math.ceil(record.lease_expiry - self.ctx.clock()) + 1)
         self.ctx.queue.change_visibility(received.receipt_handle, wait)
         return Outcome("retry", {"pages": 0, "events": 0, "reason": "window leased by a live worker", "retry_in_s": wait})
+
+    def _poison(self, received: Received, exc: MalformedMessage) -> Outcome:
+        """A message that is not a task at all is handed straight back: the queue's
+        redrive policy moves it to the DLQ after ``max_receive_count`` receives, exactly
+        once (a copy of our own would be made twice by a worker killed between the copy
+        and the delete). ``dlq list`` tells its reason from its body."""
+        try:
+            self.ctx.queue.change_visibility(received.receipt_handle, 0)
+        except AwsError as error:  # it comes back once its visibility timeout ends
+            log.warning("hand_back_failed", error=str(error))
+        return Outcome("retry", {"pages": 0, "events": 0, "reason": f"{exc.reason}: {exc.message}",
+                                 "error_class": "MalformedMessage", "dead_letter": "by the queue's redrive policy"})
 
     def _dead_letter(self, received: Received, leased: tuple[WindowRecord, str] | None,
                      exc: PermanentError, stats: RunStats | None = None) -> Outcome:

@@ -35,8 +35,8 @@ class DeadLetters:
                                  "reason": reason, "error_class": attrs.get("logpull_error_class", {}).get("StringValue")}
         try:
             task = parse_task(message.get("Body", ""))
-        except MalformedMessage as exc:
-            entry["reason"] = reason or str(exc)
+        except MalformedMessage as exc:  # moved by the queue's redrive policy (see TaskRunner._poison)
+            entry["reason"] = reason or f"{exc.reason}: {exc.message}"
             entry["body"] = message.get("Body", "")[:200]
             return entry
         entry.update(source=task.source, window_start=format_instant(task.window_start),

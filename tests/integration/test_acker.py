@@ -85,19 +85,23 @@ def test_a_failed_delete_is_logged_and_the_rest_still_go(make_stack: Callable[..
     acker.flush()
 
 
-def test_a_dead_lettered_message_is_deleted_at_once_not_in_a_batch(make_stack: Callable[..., Any]) -> None:
-    """A worker killed within the batch's linger would leave a poison message that comes
-    back and goes to the DLQ a second time: it is deleted right after its DLQ copy."""
+def test_a_message_that_is_not_a_task_reaches_the_dlq_once(make_stack: Callable[..., Any]) -> None:
+    """A poison message is not copied to the DLQ by the worker (a worker killed between
+    its copy and its delete would leave it to be copied twice): it is handed back at once
+    until the queue's redrive policy moves it, which it does exactly once."""
     from shared.aws.dead_letters import DeadLetters
     from worker.context import WorkerContext
     from worker.loop import work
 
-    stack = make_stack()
+    stack = make_stack(max_receive_count=3)
     stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody="not a task {")  # noqa: SLF001
     ctx = WorkerContext.from_settings(stack.settings)
-    batched: list[str] = []
-    ctx.ack_later = batched.append  # type: ignore[method-assign]  # a batch the kill loses
-    assert work(ctx, until_idle=True, max_tasks=1) == 1
+    sent: list[str] = []
+    send_to_dlq = ctx.queue.send_to_dlq
+    ctx.queue.send_to_dlq = lambda *args: (sent.append(args[0]), send_to_dlq(*args))  # type: ignore[method-assign]
+    assert work(ctx, until_idle=True) == 3  # received three times, then moved by SQS
     counts = stack.queue.counts()
-    assert (counts.visible, counts.in_flight, batched) == (0, 0, [])
-    assert [e["reason"].split(":")[0] for e in DeadLetters(stack.queue, stack.store).peek()] == ["malformed_message"]
+    assert (counts.visible, counts.in_flight, counts.dlq, sent) == (0, 0, 1, [])
+    [entry] = DeadLetters(stack.queue, stack.store).peek()
+    assert entry["reason"].startswith("malformed_message: message body is not JSON"), entry
+    assert entry["body"] == "not a task {"

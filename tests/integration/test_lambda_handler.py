@@ -84,7 +84,7 @@ def test_windows_finish_across_invocations(make_stack: Callable[..., Any], simul
 def test_a_malformed_record_does_not_fail_the_batch(make_stack: Callable[..., Any],
                                                      simulator: Callable[..., Any]) -> None:
     sim = simulator(events=100, seed=2, start=START, end=START + timedelta(hours=1))
-    stack = make_stack(sim.url, source={"end": "2026-11-01T01:00:00Z"})
+    stack = make_stack(sim.url, source={"end": "2026-11-01T01:00:00Z"}, max_receive_count=1)
     Orchestrator(stack.settings, stack.store, stack.queue).tick()
     stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody='{"v": 99}')  # noqa: SLF001
     ctx = WorkerContext.from_settings(stack.settings, ack_messages=False)
@@ -95,6 +95,9 @@ def test_a_malformed_record_does_not_fail_the_batch(make_stack: Callable[..., An
 
     esm_invoke(stack, invoke)
     assert [w.state for w in stack.store.list_windows("gws-login")] == ["done"]
+    # the poison record was reported failed and handed back at once: the next poll finds
+    # it over max_receive_count, and the queue's redrive policy moves it to the DLQ
+    assert esm_invoke(stack, invoke) is None
     entries = DeadLetters(stack.queue, stack.store).peek()
     assert len(entries) == 1 and entries[0]["reason"].startswith("malformed_message")
     assert stack.queue.counts().visible == 0
