@@ -109,3 +109,13 @@ def test_demo_without_the_extra_exits_2_naming_it() -> None:
     assert "pip install 'logpull[demo]'" in line
     assert "pip install -e '.[demo]'" in line
     assert result.stdout == ""
+
+
+def test_readme_commands_install_the_extras_they_need_and_ci_runs_the_second() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Two commands", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    demo, tests = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert demo == ("python3 -m venv .venv && .venv/bin/pip install -q -e '.[demo]' "
+                    "&& .venv/bin/logpull demo")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests in ci, ".ci/run must run exactly the README's test command"
