@@ -1,4 +1,5 @@
-# logpull worker image for ECS / Fargate (the `logpull work` shape; see docs/deploy.md).
+# logpull worker image for ECS / Fargate (the `logpull work` shape; see the README's Deploy
+# section, "ECS workers").
 # No configuration and no credentials are baked in: everything comes at run time from
 # LOGPULL_* variables (or LOGPULL_CONFIG naming a mounted TOML file) and the task role.
 
@@ -16,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY shared/ shared/
 COPY orchestrator/ orchestrator/
 COPY worker/ worker/
+# runtime dependencies only: no extra (the demo's emulator and the test tools stay out)
 RUN /opt/logpull/bin/pip install --no-cache-dir .
 
 # ---- runtime ------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""An embedded AWS emulator (moto's server, real HTTP on loopback) for demo and tests."""
+"""An embedded AWS emulator (moto's server, real HTTP on loopback) for demo and tests.
+
+moto is the ``demo`` extra, not a runtime dependency: it is imported only when an
+emulator starts, and ``require_emulator`` says how to install it when it is missing.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from shared.errors import UsageError
+
+DEMO_EXTRA = "pip install 'logpull[demo]' (from a checkout: pip install -e '.[demo]')"
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - not a secret: the emulator accepts any
@@ -28,9 +35,20 @@ def use_dummy_credentials() -> None:
         os.environ.setdefault(name, value)
 
 
+def require_emulator() -> None:
+    """Raise a UsageError naming the ``demo`` extra unless moto's server imports."""
+    try:
+        import moto.server  # noqa: F401, PLC0415 - the demo extra, never needed at runtime
+    except ImportError as exc:
+        missing = exc.name or "moto"
+        raise UsageError(f"the demo's AWS emulator is not installed (no module {missing!r}): "
+                         f"{DEMO_EXTRA}") from exc
+
+
 def start_emulator(host: str = "127.0.0.1", port: int = 0) -> Emulator:
     import logging
 
+    require_emulator()
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request

@@ -102,6 +102,9 @@ def demo(events: int, workers: int, out: str | None, days: float, window: timede
     Exit 0 only if nothing is missing or duplicated."""
     import sys
 
+    from shared.aws.emulator import require_emulator
+
+    require_emulator()  # the demo extra: say how to install it before anything starts
     from shared.cli._demo import DemoOptions, run_demo
 
     options = DemoOptions(events=events, workers=workers, out=out, days=days, window=window,

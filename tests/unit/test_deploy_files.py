@@ -4,7 +4,9 @@
   and alarms have the settings the README promises; the environment it gives the
   functions is a valid ``Settings``; the table matches ``logpull init``'s; the alarms
   name metrics the code emits; the IAM actions exist and the README lists them.
-* Dockerfile / .dockerignore: slim Python 3.11 base, non-root user, ``logpull work``.
+* Dockerfile / .dockerignore: slim Python 3.11 base, non-root user, ``logpull work``,
+  the runtime dependencies without extras.
+* The deployment files and examples point only to documents the repository holds.
 
 The template is parsed with cfn-lint's loader (it understands !Ref, !Sub, !GetAtt, ...).
 Without cfn-lint the template tests are skipped locally and fail under CI=true.
@@ -528,3 +530,26 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
         assert entry in lines or "*" in lines, entry
     assert "*" in lines  # deny by default, then allow what the build needs
     assert "!tests/" not in lines and "!tests" not in lines
+
+
+def test_dockerfile_installs_the_runtime_without_extras() -> None:
+    # the demo's emulator and the test tools never reach the image
+    installs = [args for word, args in dockerfile_instructions()
+                if word == "RUN" and "pip install" in args]
+    assert installs
+    for args in installs:
+        assert "[" not in args and " -e " not in args, f"an extra or an editable install: {args}"
+
+
+# --------------------------------------------------------------------------- references
+
+DOC_REFERENCE = re.compile(r"[\w./-]*\w\.md\b")
+
+
+@pytest.mark.parametrize("path", [DOCKERFILE, DOCKERIGNORE, TEMPLATE, DEPLOY_DOC,
+                                  *sorted((ROOT / "examples").iterdir())],
+                         ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_deploy_files_name_only_documents_in_the_repository(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for name in sorted(set(DOC_REFERENCE.findall(text))):
+        assert (ROOT / name).is_file(), f"{path.name} points to {name}, which is not in the repository"
