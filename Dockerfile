@@ -3,8 +3,16 @@
 # No configuration and no credentials are baked in: everything comes at run time from
 # LOGPULL_* variables (or LOGPULL_CONFIG naming a mounted TOML file) and the task role.
 
-# ---- build: install the package and its dependencies into a venv --------------------
-FROM python:3.11-slim AS build
+# Reproducible: both stages start from the same base image pinned by digest (the tag is
+# kept for the reader), and the dependencies come from requirements.lock, every file
+# checked against its hash.
+# To refresh the base, take the digest of the tag's manifest list (all platforms):
+#   docker buildx imagetools inspect python:3.11-slim-bookworm     # the "Digest:" line
+# and replace it in both FROM lines. To refresh the lock after changing pyproject.toml's
+# dependencies, see the README's "Deploy" section.
+
+# ---- build: install the locked dependencies, then the package, into a venv -----------
+FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91 AS build
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -12,16 +20,20 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/logpull
 
 WORKDIR /src
-# only what `pip install .` needs (.dockerignore keeps everything else out of the context)
+# runtime dependencies only (no extra: the demo's emulator and the test tools stay out),
+# exactly the versions and files of the lock; a layer that changes only with the lock
+COPY requirements.lock ./
+RUN /opt/logpull/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
+# then the package itself, its dependencies being the lock's (.dockerignore keeps
+# everything but these out of the context)
 COPY pyproject.toml README.md ./
 COPY shared/ shared/
 COPY orchestrator/ orchestrator/
 COPY worker/ worker/
-# runtime dependencies only: no extra (the demo's emulator and the test tools stay out)
-RUN /opt/logpull/bin/pip install --no-cache-dir .
+RUN /opt/logpull/bin/pip install --no-cache-dir --no-deps .
 
 # ---- runtime ------------------------------------------------------------------------
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91
 
 ENV PATH=/opt/logpull/bin:$PATH \
     PYTHONUNBUFFERED=1 \

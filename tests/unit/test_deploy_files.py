@@ -18,6 +18,7 @@ import importlib
 import json
 import os
 import re
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import resources
@@ -490,12 +491,84 @@ def final_stage() -> list[tuple[str, str]]:
     return instructions[starts[-1]:]
 
 
+DIGEST_PINNED = re.compile(r"(?P<tag>[^@\s]+)@sha256:[0-9a-f]{64}")
+
+
 def test_dockerfile_builds_on_python_311_slim_and_installs_the_package() -> None:
     instructions = dockerfile_instructions()
     bases = [args.split()[0] for word, args in instructions if word == "FROM"]
-    assert bases and all(base == "python:3.11-slim" for base in bases)
+    assert bases
+    for base in bases:
+        pinned = DIGEST_PINNED.fullmatch(base)
+        assert pinned, f"FROM {base} is not pinned by digest (tag@sha256:<64 hex>)"
+        assert pinned["tag"] in {"python:3.11-slim", "python:3.11-slim-bookworm"}, base
+    assert len(set(bases)) == 1, f"the stages start from different bases: {bases}"
     runs = " ".join(args for word, args in instructions if word == "RUN")
-    assert re.search(r"pip install --no-cache-dir \.(\s|$)", runs)
+    assert re.search(r"pip install --no-cache-dir (--no-deps )?\.(\s|$)", runs)
+
+
+# --------------------------------------------------------------------------- lock file
+
+LOCK_FILE = ROOT / "requirements.lock"
+REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_entries() -> dict[str, str]:
+    """{normalized name: the requirement with its continuation lines}, comments dropped."""
+    text = re.sub(r"\\\n", " ", LOCK_FILE.read_text(encoding="utf-8"))
+    entries = {}
+    for line in text.splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        if not stripped or stripped.startswith("-"):
+            continue
+        match = REQUIREMENT_NAME.match(stripped)
+        assert match, f"requirements.lock: cannot read {stripped!r}"
+        entries[normalized(match[1])] = stripped
+    return entries
+
+
+def runtime_dependencies() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = set()
+    for requirement in project["dependencies"]:
+        match = REQUIREMENT_NAME.match(requirement.strip())
+        assert match, requirement
+        names.add(normalized(match[1]))
+    return names
+
+
+def test_lock_file_pins_every_package_by_version_and_hash() -> None:
+    entries = lock_entries()
+    assert entries, "requirements.lock names no package"
+    for name, requirement in entries.items():
+        assert re.search(r"==\S+", requirement), f"{name} is not pinned to one version"
+        assert re.search(r"--hash=sha256:[0-9a-f]{64}", requirement), f"{name} has no --hash"
+
+
+def test_lock_file_covers_every_runtime_dependency_and_no_extra() -> None:
+    locked = set(lock_entries())
+    missing = runtime_dependencies() - locked
+    assert not missing, f"pyproject's dependencies missing from requirements.lock: {missing}"
+    # the lock is the runtime's: the demo's emulator and the test tools stay out
+    for name in ("moto", "flask", "cfn-lint", "localstack-client", "pytest", "logpull"):
+        assert name not in locked, f"requirements.lock names {name}"
+
+
+def test_dockerfile_installs_the_lock_with_hashes_then_the_package_alone() -> None:
+    instructions = dockerfile_instructions()
+    copies = [args.split() for word, args in instructions if word == "COPY"]
+    assert any("requirements.lock" in args[:-1] for args in copies)
+    installs = [args for word, args in instructions if word == "RUN" and "pip install" in args]
+    assert len(installs) == 2, installs
+    locked, package = installs
+    assert "--require-hashes" in locked.split() and "--no-deps" in locked.split()
+    assert re.search(r"-r requirements\.lock(\s|$)", locked)
+    assert "--no-deps" in package.split(), "the package's dependencies come from the lock alone"
+    assert "!requirements.lock" in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
 
 
 def test_dockerfile_runs_logpull_work_as_a_non_root_user() -> None:
