@@ -6,6 +6,7 @@ the environment itself. Unknown keys are errors, and every error names its field
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import datetime, timedelta
@@ -201,6 +202,8 @@ class Settings(BaseSettings):
     sink: SinkSettings = SinkSettings()
     logging: LoggingSettings = LoggingSettings()
     sources: list[SourceSettings] = Field(default_factory=list)
+    # the sources list read at start from ssm:NAME or s3://bucket/key instead (see load_settings)
+    sources_from: str | None = Field(default=None, pattern=r"^(ssm:\S+|s3://[^/\s]+/\S+)$")
 
     @model_validator(mode="after")
     def _unique_source_ids(self) -> Settings:
@@ -261,9 +264,33 @@ def load_settings(path: str | Path | None = None, *, require_sources: bool = Fal
         raise ConfigError(describe_validation_error(exc, origin)) from exc
     except SettingsError as exc:  # a LOGPULL_* variable of a list or table that is not JSON
         raise ConfigError(_describe_settings_error(exc)) from None
+    if settings.sources_from:
+        settings = _with_sources_from(settings, data)
     if require_sources and path is None and not settings.sources:
         raise ConfigError(NO_CONFIG)
     return settings
+
+
+def _with_sources_from(settings: Settings, data: dict[str, Any]) -> Settings:
+    """Settings whose sources are the JSON list read from ``sources_from``."""
+    from shared.aws.sources_origin import read_sources  # noqa: PLC0415 - boto3 only when used
+
+    origin = str(settings.sources_from)
+    if settings.sources:
+        raise ConfigError(f"sources are given twice, in sources (LOGPULL_SOURCES) and in sources_from {origin}: "
+                          "keep one (an empty list [] is fine)")
+    text = read_sources(origin, settings.aws.region, settings.aws.endpoint_url)
+    try:
+        sources = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"invalid config: sources from {origin} are not valid JSON: {exc} "
+                          "(it takes a JSON list of source tables)") from None
+    if not isinstance(sources, list):
+        raise ConfigError(f"invalid config: sources from {origin} are not a JSON list of source tables")
+    try:
+        return Settings(**{**data, "sources": sources})
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, f"(sources from {origin})")) from exc
 
 
 def _describe_settings_error(exc: SettingsError) -> str:

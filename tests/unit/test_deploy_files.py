@@ -106,12 +106,13 @@ def test_cfn_lint_reports_no_error_and_no_warning() -> None:
 def test_parameters_have_the_documented_defaults_and_bounds(template: dict[str, Any]) -> None:
     params = template["Parameters"]
     for name in ("SourcesJson", "SinkPrefix", "KmsKeyArn", "GoogleCredentialsSecretArn",
-                 "ScheduleExpression", "MaximumConcurrency", "WorkerTimeoutSeconds",
+                 "OktaCredentialsSecretArn", "SourcesSsmParameter", "SourcesS3Uri", "ScheduleExpression", "MaximumConcurrency", "WorkerTimeoutSeconds",
                  "LeaseSeconds", "MaxReceiveCount", "LagAlarmSeconds"):
         assert name in params, f"parameter {name} is missing"
     assert "Default" not in params["SourcesJson"]  # no silent empty pipeline
     assert params["KmsKeyArn"]["Default"] == ""
-    assert params["GoogleCredentialsSecretArn"]["Default"] == ""
+    for optional in OPTIONAL_PARAMETERS.values():
+        assert params[optional]["Default"] == "", optional
     assert params["ScheduleExpression"]["Default"] == "rate(5 minutes)"
     expected = {"MaximumConcurrency": 5, "WorkerTimeoutSeconds": 120, "LeaseSeconds": 30,
                 "MaxReceiveCount": 10, "LagAlarmSeconds": 7200}
@@ -121,11 +122,37 @@ def test_parameters_have_the_documented_defaults_and_bounds(template: dict[str, 
     assert int(params["MaximumConcurrency"]["MinValue"]) == 2  # the SQS mapping's minimum
 
 
+OPTIONAL_PARAMETERS = {"HasKmsKey": "KmsKeyArn", "HasGoogleSecret": "GoogleCredentialsSecretArn",
+                       "HasAlarmTopic": "AlarmTopicArn", "HasOktaSecret": "OktaCredentialsSecretArn",
+                       "HasSourcesSsm": "SourcesSsmParameter", "HasSourcesS3": "SourcesS3Uri"}
+
+
 def test_optional_parameters_are_switched_by_conditions(template: dict[str, Any]) -> None:
     conditions = template["Conditions"]
-    for condition, parameter in (("HasKmsKey", "KmsKeyArn"),
-                                 ("HasGoogleSecret", "GoogleCredentialsSecretArn")):
+    assert set(conditions) == set(OPTIONAL_PARAMETERS)
+    for condition, parameter in OPTIONAL_PARAMETERS.items():
         assert conditions[condition] == {"Fn::Not": [{"Fn::Equals": [ref(parameter), ""]}]}
+
+
+@pytest.mark.parametrize(("parameter", "good", "bad"), [
+    ("SourcesSsmParameter", ["", "/logpull/sources", "/a.b/c_d-e"], ["logpull/sources", "/x y", "ssm:/x"]),
+    ("SourcesS3Uri", ["", "s3://my-bucket/logpull/sources.json"], ["my-bucket/key", "s3://my-bucket", "s3://B/k"]),
+    ("OktaCredentialsSecretArn", ["", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:logpull/okta-AbCdEf"],
+     ["logpull/okta", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:logpull/okta"]),
+])
+def test_optional_parameter_patterns(template: dict[str, Any], parameter: str, good: list[str],
+                                     bad: list[str]) -> None:
+    pattern = template["Parameters"][parameter]["AllowedPattern"]
+    assert all(re.fullmatch(pattern, value) for value in good)
+    assert not any(re.fullmatch(pattern, value) for value in bad)
+
+
+def test_sources_come_from_one_place(template: dict[str, Any]) -> None:
+    ssm, s3 = ({"Fn::Equals": [ref(p), ""]} for p in ("SourcesSsmParameter", "SourcesS3Uri"))
+    first, second = template["Rules"]["OneSourcesOrigin"]["Assertions"]
+    assert first["Assert"] == {"Fn::Or": [ssm, s3]}  # not both
+    assert second["Assert"] == {"Fn::Or": [{"Fn::And": [ssm, s3]},
+                                           {"Fn::Equals": [ref("SourcesJson"), "[]"]}]}
 
 
 # --------------------------------------------------------------------------- queues, table
@@ -259,6 +286,8 @@ SAMPLE_PARAMETERS = {
     "KmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "GoogleCredentialsSecretArn": "",
     "AWS::Region": "eu-west-1",
+    "AWS::Partition": "aws",
+    "AWS::AccountId": "123456789012",
 }
 SAMPLE_ATTRIBUTES = {
     ("TaskQueue", "QueueName"): "logpull-TaskQueue-AAAA",
@@ -277,9 +306,7 @@ class _Resolver:
         self.values.update(SAMPLE_REFS)
 
     def condition(self, name: str) -> bool:
-        parameter = {"HasKmsKey": "KmsKeyArn", "HasGoogleSecret": "GoogleCredentialsSecretArn",
-                     "HasAlarmTopic": "AlarmTopicArn"}[name]
-        return bool(self.values[parameter])
+        return bool(self.values[OPTIONAL_PARAMETERS[name]])
 
     def __call__(self, node: Any) -> Any:
         if not isinstance(node, dict):
@@ -290,7 +317,18 @@ class _Resolver:
         if function == "Fn::GetAtt":
             return SAMPLE_ATTRIBUTES[tuple(argument)]
         if function == "Fn::Sub":
-            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self({"Ref": m.group(1)})), argument)
+            text, names = (argument, {}) if isinstance(argument, str) else argument
+            given = {name: self(value) for name, value in names.items()}
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(given[m.group(1)] if m.group(1) in given else self({"Ref": m.group(1)})), text)
+        if function == "Fn::Select":
+            index, items = argument
+            return self(items)[int(index)]
+        if function == "Fn::Split":
+            delimiter, text = argument
+            return self(text).split(delimiter)
+        if function == "Fn::Join":
+            delimiter, items = argument
+            return delimiter.join(self(item) for item in items)
         if function == "Fn::If":
             condition, when_true, when_false = argument
             return self(when_true if self.condition(condition) else when_false)
@@ -314,6 +352,7 @@ def test_environment_is_a_valid_logpull_configuration(
         assert name in variables, f"{function} lacks {name}"
     kms = variables["LOGPULL_SINK__KMS_KEY_ID"]
     assert kms == {"Fn::If": ["HasKmsKey", ref("KmsKeyArn"), NO_VALUE]}
+    assert _Resolver(template)(variables["LOGPULL_SOURCES_FROM"]) is None  # neither given: unset
 
     for key in list(os.environ):
         if key.startswith("LOGPULL_"):
@@ -360,9 +399,13 @@ WORKER_GRANTS = {
     "SinkListing": ({"s3:ListBucket"}, get_att("SinkBucket", "Arn")),
     "SinkKmsKey": ({"kms:GenerateDataKey", "kms:Decrypt"}, ref("KmsKeyArn")),
     "GoogleCredentials": ({"secretsmanager:GetSecretValue"}, ref("GoogleCredentialsSecretArn")),
+    "OktaCredentials": ({"secretsmanager:GetSecretValue"}, ref("OktaCredentialsSecretArn")),
     "Logs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, get_att("WorkerLogGroup", "Arn")),
 }
-CONDITIONAL = {"SinkKmsKey": "HasKmsKey", "GoogleCredentials": "HasGoogleSecret"}
+# both functions load the settings, so both may read the sources list (and only it)
+SOURCES_GRANTS = {"SourcesParameter": "ssm:GetParameter", "SourcesObject": "s3:GetObject"}
+CONDITIONAL = {"SinkKmsKey": "HasKmsKey", "GoogleCredentials": "HasGoogleSecret", "OktaCredentials": "HasOktaSecret",
+               "SourcesParameter": "HasSourcesSsm", "SourcesObject": "HasSourcesS3"}
 
 
 def role_statements(
@@ -397,11 +440,35 @@ def test_roles_grant_exactly_the_documented_actions_on_their_own_resources(
         assert not any("*" in action for action in actions), f"{role}/{sid}: wildcard action"
         assert statement["Resource"] != "*"
         assert condition == CONDITIONAL.get(sid), f"{role}/{sid}: condition {condition}"
+        if sid in SOURCES_GRANTS:
+            assert actions == {SOURCES_GRANTS[sid]}, f"{role}/{sid}: {actions}"
+            continue  # its resource: see test_sources_grants_name_exactly_the_parameter_or_object
         seen[sid] = (actions, statement["Resource"])
         if sid == "SinkListing":
             assert statement["Condition"] == {
                 "StringLike": {"s3:prefix": {"Fn::Sub": "${SinkPrefix}/*"}}}
     assert seen == grants
+
+
+@pytest.mark.parametrize("role", ["OrchestratorRole", "WorkerRole"])
+@pytest.mark.parametrize(("parameter", "value", "sid", "arn", "variable"), [
+    ("SourcesSsmParameter", "/logpull/sources", "SourcesParameter",
+     "arn:aws:ssm:eu-west-1:123456789012:parameter/logpull/sources", "ssm:/logpull/sources"),
+    ("SourcesS3Uri", "s3://cfg-bucket/logpull/sources.json", "SourcesObject",
+     "arn:aws:s3:::cfg-bucket/logpull/sources.json", "s3://cfg-bucket/logpull/sources.json"),
+])
+def test_sources_grants_name_exactly_the_parameter_or_object(
+    template: dict[str, Any], role: str, parameter: str, value: str, sid: str, arn: str, variable: str
+) -> None:
+    resolve = _Resolver(template)
+    resolve.values[parameter] = value
+    statements = {s["Sid"]: s for s, _ in role_statements(template, role)}
+    assert resolve(statements[sid]["Resource"]) == arn
+    for function in ("OrchestratorFunction", "WorkerFunction"):
+        assert resolve(function_environment(template, function)["LOGPULL_SOURCES_FROM"]) == variable
+    if parameter == "SourcesS3Uri":  # the empty parameter still resolves (no index out of range)
+        resolve.values[parameter] = ""
+        assert resolve(statements[sid]["Resource"]) == "arn:aws:s3:::"
 
 
 def test_every_iam_action_exists(template: dict[str, Any]) -> None:

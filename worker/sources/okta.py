@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,6 +23,7 @@ from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
 from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from, read_file
+from worker.sources.okta_oauth import AccessTokens, ServiceApp, service_app
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
 USER_AGENT = "logpull (okta_system_log)"
@@ -47,9 +49,10 @@ def create(settings: SourceSettings, secrets: Any) -> OktaSystemLogSource:
     return OktaSystemLogSource(settings, load_token(settings, secrets.load))
 
 
-def load_token(settings: SourceSettings, load_secret: Any) -> str | None:
-    """An API token (``SSWS``) or an OAuth access token (``Bearer ...``) from
-    ``file:``/``secretsmanager:``/``ssm:``; a JSON secret may hold it under ``token``.
+def load_token(settings: SourceSettings, load_secret: Any) -> str | ServiceApp | None:
+    """An API token (``SSWS``), an OAuth access token (``Bearer ...``) or an OAuth service
+    app (``{"client_id", "private_key", "key_id"}``, see ``okta_oauth``) from
+    ``file:``/``secretsmanager:``/``ssm:``; a JSON secret may hold a token under ``token``.
     A token that could not go into an HTTP header (a line break inside it, say) is
     refused here, naming where it came from and never what it holds."""
     spec = settings.credentials
@@ -60,6 +63,9 @@ def load_token(settings: SourceSettings, load_secret: Any) -> str | None:
     try:
         if text.startswith("{"):
             data = orjson.loads(text)
+            app = service_app(data, f"{kind}:{ref}")
+            if app is not None:
+                return app
             text = str(data.get("token") or data.get("api_token") or f"Bearer {data['access_token']}")
     except (ValueError, KeyError, AttributeError) as exc:
         raise PermanentError(f"credentials {kind}:{ref} hold no usable Okta token ({type(exc).__name__})",
@@ -103,26 +109,40 @@ def classify(response: requests.Response, had_cursor: bool, now: float) -> Excep
 class OktaSystemLogSource:
     ordering: Ordering = "oldest_first"
 
-    def __init__(self, settings: SourceSettings, token: str | None) -> None:
-        base = settings.api_endpoint or f"https://{settings.domain}"
-        self._url = base.rstrip("/") + "/api/v1/logs"
+    def __init__(self, settings: SourceSettings, token: str | ServiceApp | None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        base = (settings.api_endpoint or f"https://{settings.domain}").rstrip("/")
+        self._url = base + "/api/v1/logs"
         self._limit = settings.page_size
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        if token:
+        self._tokens: AccessTokens | None = None
+        if isinstance(token, ServiceApp):
+            self._tokens = AccessTokens(token, base + "/oauth2/v1/token", self._session, settings.credentials,
+                                        clock=clock)
+        elif token:
             scheme = "" if token.startswith(("SSWS ", "Bearer ")) else "SSWS "
             self._session.headers["Authorization"] = scheme + token
 
     def _get(self, query: Query, cursor: str | None, timeout: float) -> requests.Response:
+        """One request; with a service app, a refused access token is replaced once."""
+        response = self._send(query, cursor, timeout)
+        if response.status_code == 401 and self._tokens is not None:
+            self._tokens.invalidate(str(response.request.headers.get("Authorization", "")))
+            response = self._send(query, cursor, timeout)
+        return response
+
+    def _send(self, query: Query, cursor: str | None, timeout: float) -> requests.Response:
+        headers = {"Authorization": self._tokens.header(timeout)} if self._tokens is not None else None
         if cursor:  # the next link, exactly as Okta gave it
-            return self._session.get(cursor, timeout=timeout)
+            return self._session.get(cursor, timeout=timeout, headers=headers)
         params = {
             "since": format_instant(query.start - EDGE_SLACK),
             "until": format_instant(query.end + EDGE_SLACK),
             "limit": str(self._limit),
             "sortOrder": "ASCENDING",
         }
-        return self._session.get(self._url, params=params, timeout=timeout)
+        return self._session.get(self._url, params=params, timeout=timeout, headers=headers)
 
     def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
         try:

@@ -22,6 +22,7 @@ from shared.simulator.okta._errors import (
     rate_limited,
     unavailable,
 )
+from shared.simulator.okta._oauth import TOKEN_PATH, AuthorizationServer
 from shared.simulator.okta._ratelimit import RateState, RateWindow
 from shared.simulator.okta._service import LogsService
 from shared.simulator.okta._settings import OktaSimulatorSettings
@@ -45,6 +46,7 @@ class OktaCore:
     stats: StatsRecorder
     rates: RateWindow
     clock: Callable[[], float]
+    oauth: AuthorizationServer
 
 
 class OktaHTTPServer(WireServer):
@@ -77,7 +79,17 @@ class OktaHandler(WireHandler):
     def _not_allowed(self) -> None:
         self._send_error(method_not_allowed())
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = _not_allowed
+    do_PUT = do_PATCH = do_DELETE = _not_allowed
+
+    def do_POST(self) -> None:
+        path = self._query()[0]
+        if path.rstrip("/") != TOKEN_PATH:
+            self._not_allowed()
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 64 * 1024))
+        status, answer = self.server.core.oauth.token(body, self._base_url() + TOKEN_PATH)
+        self._send(status, answer, headers=(("Cache-Control", "no-store"),))
 
     def _logs(self, params: dict[str, str], pairs: list[tuple[str, str]]) -> None:
         core = self.server.core
@@ -142,8 +154,11 @@ class OktaHandler(WireHandler):
 
     def _authorized(self) -> bool:
         found = _AUTH.fullmatch(self.headers.get("Authorization", "").strip())
-        token = self.server.core.settings.token
-        return found is not None and secrets.compare_digest(found.group(1), token)
+        if found is None:
+            return False
+        core = self.server.core
+        issued = found.group(0)[:7].lower() == "bearer " and core.oauth.accepts(found.group(1))
+        return issued or secrets.compare_digest(found.group(1), core.settings.token)
 
     def _base_url(self) -> str:
         """How the client reached us: its Host header, else the listening address."""

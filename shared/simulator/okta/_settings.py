@@ -25,5 +25,9 @@ class OktaSimulatorSettings(BaseSimulatorSettings):
     token: str = Field(default="test-token", min_length=1)
     # ``after`` cursors issued longer ago than this (clock seconds) are rejected with 400.
     cursor_ttl: float | None = Field(default=None, gt=0.0)
+    # OAuth 2.0 service apps (``private_key_jwt``): client id -> public key PEM. Their
+    # access tokens, from POST /oauth2/v1/token, live this many clock seconds.
+    oauth_clients: dict[str, str] = Field(default_factory=dict)
+    access_token_ttl: float = Field(default=3600.0, gt=0.0)
     # Requests per clock minute before real 429s; the X-Rate-Limit-* headers count it down.
     rate_limit: int = Field(default=100_000, ge=1)

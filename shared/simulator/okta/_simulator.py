@@ -10,6 +10,7 @@ from shared.simulator._simulator import ServedSimulator
 from shared.simulator._stats import StatsRecorder
 from shared.simulator.okta._generator import build_okta_store
 from shared.simulator.okta._http import OktaCore, OktaHTTPServer
+from shared.simulator.okta._oauth import AuthorizationServer
 from shared.simulator.okta._ratelimit import RateWindow
 from shared.simulator.okta._service import LogsService
 from shared.simulator.okta._settings import OktaSimulatorSettings
@@ -41,6 +42,7 @@ class OktaSimulator(ServedSimulator[OktaSimulatorSettings]):
             stats=stats,
             rates=RateWindow(settings.rate_limit),
             clock=clock,
+            oauth=AuthorizationServer(settings.oauth_clients, settings.access_token_ttl, clock),
         )
 
     def _make_server(self, host: str, port: int) -> OktaHTTPServer:
@@ -53,6 +55,14 @@ class OktaSimulator(ServedSimulator[OktaSimulatorSettings]):
     def visible_truth(self, at: float | None = None) -> list[dict[str, Any]]:
         """The LogEvents visible at clock time ``at`` (default: the clock now), same order."""
         return self._core.store.truth(self._clock() if at is None else at)
+
+    def token_requests(self) -> int:
+        """``POST /oauth2/v1/token`` requests so far (refused ones too)."""
+        return self._core.oauth.requests
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is refused from now on (401)."""
+        self._core.oauth.expire_all()
 
     def stats(self) -> dict[str, Any]:
         """The same counters as ``GET /_sim/stats``: ``requests``, ``pages``, ``faults``,
