@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from shared.cli._coverage import ago, lag_words, legend, scale, short_instant, strip
@@ -72,15 +71,3 @@ def source_lines(source_id: str, src: dict[str, Any], now: datetime, width: int)
     if len(failed) > FAILED_SHOWN:
         lines.append(Text(f"  ... and {len(failed) - FAILED_SHOWN} more failed windows (`logpull dlq list`)"))
     return lines
-
-
-def print_summary(title: str, rows: list[tuple[str, str]], ok: bool) -> None:
-    console = Console(stderr=False)
-    table = Table(title=title, show_header=True)
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
-    console.print("[green]OK: sink equals the ground truth[/green]" if ok else
-                  "[red]FAILED: sink differs from the ground truth[/red]")
