@@ -6,16 +6,22 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from orchestrator.coverage import coverage
 from orchestrator.ledger import ledger
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
+from shared.models import SourceMeta, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 
 
 def source_status(source: SourceSettings, store: DynamoStateStore, now: float) -> dict[str, Any]:
-    meta = store.get_meta(source.id)
-    windows = list(store.list_windows(source.id))
+    return source_report(source, store.get_meta(source.id), list(store.list_windows(source.id)), now)
+
+
+def source_report(source: SourceSettings, meta: SourceMeta | None, windows: list[WindowRecord],
+                  now: float) -> dict[str, Any]:
+    """A source's status from its meta item and window records (pure)."""
     report: dict[str, Any] = {"watermark": format_instant(meta.watermark) if meta else None}
     # the source as a whole (its credentials), beside the failed windows listed under "failed"
     report["source_failed"] = (
@@ -32,6 +38,7 @@ def source_status(source: SourceSettings, store: DynamoStateStore, now: float) -
          "pass": w.key.pass_no, "error": w.error, "error_class": w.error_class}
         for w in windows if w.state == "failed"
     ]
+    report["coverage"] = coverage(source, windows, from_epoch(now))  # the strip `status` draws
     return report
 
 

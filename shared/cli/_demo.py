@@ -18,8 +18,10 @@ from shared.aws.emulator import start_emulator, use_dummy_credentials
 from shared.aws.provision import ensure_queues, ensure_table
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
-from shared.cli._render import print_summary
-from shared.cli._running import ProgressReporter, published_in_sink
+from orchestrator.ledger import ledger
+from shared.cli._demo_summary import DemoOutcome, print_closing_table
+from shared.cli._progress import ProgressDisplay
+from shared.cli._running import published_in_sink
 from shared.config import load_settings
 from shared.errors import UsageError
 from shared.log import configure_logging
@@ -113,29 +115,25 @@ def run_demo(options: DemoOptions) -> int:
         store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
         queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
         began = time.monotonic()
-        reporter = ProgressReporter()
         local = LocalRun(settings, store, queue, workers=options.workers, published=published_in_sink(settings))
-        progress = local.until_caught_up(WorkerPool(spawn_subprocess(str(config_path)), options.workers), reporter)
-        reporter.close()
+        pool = WorkerPool(spawn_subprocess(str(config_path)), options.workers)
+        with ProgressDisplay("logpull demo", structured=False) as display:  # its logs print above it
+            progress = local.until_caught_up(pool, display)
         seconds = time.monotonic() - began
         result = compare_sink(sim.ground_truth(), str(out / "sink"))
-        reread = sum(max(0, q["count"] - 1) for q in sim.stats()["first_page_requests"])
+        stats = sim.stats()
+        late = sum(ledger(s, list(store.list_windows(s.id))).late_events for s in settings.sources)
     finally:
         sim.stop()
         emulator.stop()
-    rows = [
-        ("events (ground truth)", f"{result.expected:,}"),
-        ("events committed", f"{result.committed:,}"),
-        ("windows", f"{progress.windows_done:,} done, {progress.windows_failed} failed"),
-        ("pages", f"{progress.pages:,}"),
-        ("continuations", f"{progress.continuations:,}"),
-        ("seconds", f"{seconds:,.1f}"),
-        ("events/s", f"{result.committed / seconds:,.0f}" if seconds else "-"),
-        ("missing", str(result.missing)),
-        ("duplicates", str(result.duplicates)),
-        ("unexpected / altered", f"{result.unexpected} / {result.altered}"),
-        ("first pages re-read", str(reread)),
-        ("sink", str(out / "sink")),
-    ]
-    print_summary("logpull demo", rows, result.exact)
-    return 0 if result.exact and not progress.windows_failed else 1
+    outcome = DemoOutcome(
+        expected=result.expected, committed=result.committed, missing=result.missing,
+        duplicates=result.duplicates, unexpected=result.unexpected, altered=result.altered,
+        windows_done=progress.windows_done, windows_failed=progress.windows_failed, pages=progress.pages,
+        continuations=progress.continuations,
+        first_pages_reread=sum(max(0, q["count"] - 1) for q in stats["first_page_requests"]),
+        late_events=late, worker_restarts=pool.restarts, seconds=seconds, sink=str(out / "sink"),
+        faults=dict(stats["faults"]),
+    )
+    print_closing_table(outcome)
+    return 0 if outcome.exact and not progress.windows_failed else 1

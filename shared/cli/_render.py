@@ -2,54 +2,72 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
+
+from shared.cli._coverage import ago, lag_words, legend, scale, short_instant, strip
+from shared.timeutil import parse_instant
 
 
-def print_status(report: dict[str, Any]) -> None:
-    """One small table per source (readable on an 80-column terminal)."""
-    console = Console()
+MAX_WIDTH = 80
+FAILED_SHOWN = 5  # failed windows listed per source; the rest are counted
+
+
+def print_status(report: dict[str, Any], console: Console | None = None) -> None:
+    """Per source: lag in words, counts, the coverage strip; then the queue and a legend.
+    Fits 80 columns; without colour the strip's characters still tell the states apart."""
+    console = console or Console()
+    width = min(console.width, MAX_WIDTH)
+    as_of = parse_instant(report["as_of"])
     for source_id, src in report["sources"].items():
-        table = Table(title=f"source {source_id}", show_header=False)
-        table.add_column("figure")
-        table.add_column("value", justify="right")
-        windows, finals = src["windows"], src.get("final_passes", {})
-        table.add_row("watermark", str(src["watermark"]))
-        if src.get("nothing_due_until"):  # start in the future: no lag to speak of
-            table.add_row("nothing due yet", f"start is in the future; first window due {src['nothing_due_until']}")
-        else:
-            table.add_row("complete until (lag)", f"{src['complete_until']} ({src['lag_seconds']}s)")
-            table.add_row("final until (lag)",
-                          f"{src.get('final_until', '-')} ({src.get('final_lag_seconds', '-')}s)")
-        table.add_row("windows pending/running/done/failed",
-                      "/".join(str(windows[k]) for k in ("pending", "running", "done", "failed")))
-        if finals:
-            table.add_row("final passes pending/running/done/failed",
-                          "/".join(str(finals[k]) for k in ("pending", "running", "done", "failed")))
-        table.add_row("events (found late)", f"{src['events']:,} ({src.get('late_events', 0):,})")
-        console.print(table)
-        if src.get("source_failed"):
-            failure = src["source_failed"]
-            console.print(f"  SOURCE FAILED ({failure['reason']}) since {failure['since']}: {failure['error']}",
-                          markup=False)
-            console.print(f"  {failure['fix']}", markup=False)
-        for failed in src.get("failed", []):
-            console.print(f"  failed: [{failed['window_start']}, {failed['window_end']}) pass {failed['pass']}: "
-                          f"{failed['error']}")
+        for line in source_lines(source_id, src, as_of, width):
+            console.print(line, soft_wrap=False)
     queue = report["queue"]
     console.print(f"queue: {queue['visible']} visible, {queue['in_flight']} in flight, "
-                  f"{queue['delayed']} delayed; DLQ: {queue['dlq']}")
+                  f"{queue['delayed']} delayed; DLQ: {queue['dlq']}", markup=False)
+    console.print(legend())
 
 
-def print_summary(title: str, rows: list[tuple[str, str]], ok: bool) -> None:
-    console = Console(stderr=False)
-    table = Table(title=title, show_header=True)
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
-    console.print("[green]OK: sink equals the ground truth[/green]" if ok else
-                  "[red]FAILED: sink differs from the ground truth[/red]")
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("done", "running", "pending", "failed"))
+
+
+def source_lines(source_id: str, src: dict[str, Any], now: datetime, width: int) -> list[Text]:
+    lines: list[Text] = []
+    if src.get("nothing_due_until"):  # start in the future: no lag to speak of
+        lines.append(Text(f"{source_id}: nothing due yet (it starts later; first window due "
+                          f"{short_instant(src['nothing_due_until'])})"))
+    else:
+        lines.append(Text(f"{source_id}: {lag_words(src)} "
+                          f"(complete until {short_instant(src['complete_until'])})"))
+        lines.append(Text(f"  final until {short_instant(src['final_until'])} "
+                          f"({ago(src['final_until'], now)})"))
+    lines.append(Text(f"  scheduled until {short_instant(src['watermark'])}" if src.get("watermark")
+                      else "  nothing scheduled yet"))
+    lines.append(Text(f"  first passes: {_counts(src['windows'])}"))
+    if any(src.get("final_passes", {}).values()):
+        lines.append(Text(f"  final passes: {_counts(src['final_passes'])}"))
+    lines.append(Text(f"  events: {src['events']:,} ({src.get('late_events', 0):,} found late by final passes), "
+                      f"{src.get('pages', 0):,} pages"))
+    if src.get("source_failed"):
+        failure = src["source_failed"]
+        lines.append(Text(f"  SOURCE FAILED ({failure['reason']}) since {failure['since']}: {failure['error']}"))
+        lines.append(Text(f"  {failure['fix']}"))
+    coverage = src.get("coverage")
+    if coverage and coverage["segments"]:
+        lines.append(Text("  ") + strip(coverage, width - 2))
+        lines.append(Text(f"  {scale(coverage, width - 2)}"))
+    failed = src.get("failed", [])
+    for window in failed[:FAILED_SHOWN]:
+        which = "first" if window["pass"] == 0 else "final"
+        line = Text(f"  failed: {short_instant(window['window_start'])} to "
+                    f"{short_instant(window['window_end'])[11:]} ({which} pass): "
+                    f"{window['error'] or 'no error recorded'}")
+        line.truncate(width, overflow="ellipsis")  # the whole error: `status --json`, `dlq list`
+        lines.append(line)
+    if len(failed) > FAILED_SHOWN:
+        lines.append(Text(f"  ... and {len(failed) - FAILED_SHOWN} more failed windows (`logpull dlq list`)"))
+    return lines

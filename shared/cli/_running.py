@@ -11,42 +11,13 @@ from types import FrameType
 import click
 
 from orchestrator.local_run import LocalRun, Progress, WorkerPool
+from shared.cli._progress import ProgressDisplay
 from shared.cli._workers import FinishedWindows, spawn_forked
 from shared.config import Settings
 from shared.models import WindowRecord
 from shared.log import get_logger
 
 log = get_logger("logpull.run")
-
-
-class ProgressReporter:
-    """A live line on a terminal; a JSON ``progress`` log line every few seconds otherwise."""
-
-    def __init__(self, every: float = 5.0) -> None:
-        self.every = every
-        self.tty = sys.stderr.isatty()
-        self._last = 0.0
-        self._started = time.monotonic()
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        elapsed = now - self._started
-        if self.tty:
-            click.echo(
-                f"\r{progress.windows_done}/{progress.windows_total} windows  "
-                f"{progress.events:,} events  {progress.pages:,} pages  "
-                f"{progress.continuations} continuations  {elapsed:,.0f}s ",
-                nl=False, err=True,
-            )
-        elif now - self._last >= self.every:
-            log.info("progress", windows_done=progress.windows_done, windows_total=progress.windows_total,
-                     windows_failed=progress.windows_failed, events=progress.events, pages=progress.pages,
-                     elapsed_s=round(elapsed, 1))
-            self._last = now
-
-    def close(self) -> None:
-        if self.tty:
-            click.echo("", err=True)
 
 
 class RunStopped(BaseException):  # noqa: N818 - like KeyboardInterrupt: no ``except Exception`` catches it
@@ -80,18 +51,16 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
     pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None), workers)
-    reporter = ProgressReporter()
     stop_on_signals(pool)
     try:
         if not until_caught_up:
             _run_forever(local, pool, settings.orchestrator.interval.total_seconds())
-        progress = local.until_caught_up(pool, reporter, wait=finished.wait if finished else None)
+        with ProgressDisplay("logpull run") as display:  # logs print above it; stderr restored on exit
+            progress = local.until_caught_up(pool, display, wait=finished.wait if finished else None)
     except RunStopped as stopped:
-        reporter.close()
         click.echo(f"logpull: stopped by {stopped.signal_name}: the workers handed their tasks back "
                    f"and exited", err=True)
         return 0
-    reporter.close()
     return report_outcome(progress)
 
 
