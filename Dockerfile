@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY shared/ shared/
 COPY orchestrator/ orchestrator/
 COPY worker/ worker/
+COPY logpull/ logpull/
 # runtime dependencies only: no extra (the demo's emulator and the test tools stay out)
 RUN /opt/logpull/bin/pip install --no-cache-dir .
 
