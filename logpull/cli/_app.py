@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
+from logpull.cli._ports import aws_ports
+from logpull.cli._sim_commands import demo, simulate
 from shared.config import Settings, load_settings
 
 CONFIG_HELP = "TOML config file (default: $LOGPULL_CONFIG, else LOGPULL_* variables)."
@@ -52,16 +53,6 @@ def exit_now(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def _aws(settings: Settings) -> tuple[Any, Any]:
-    from shared.aws.clients import client
-    from shared.aws.state_store import DynamoStateStore
-    from shared.aws.task_queue import SqsTaskQueue
-
-    store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
-    queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
-    return store, queue
 
 
 config_option = click.option(
@@ -117,7 +108,7 @@ def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
     from shared.timeutil import parse_duration
 
     settings = _ready(config, warn=True)
-    store, queue = _aws(settings)
+    store, queue = aws_ports(settings)
     orchestrator = Orchestrator(settings, store, queue)
     every = parse_duration(interval).total_seconds() if interval else settings.orchestrator.interval.total_seconds()
     while True:
@@ -164,7 +155,7 @@ def status(config: str | None, as_json: bool) -> None:
     from orchestrator.status import status as collect
 
     settings = _ready(config)
-    store, queue = _aws(settings)
+    store, queue = aws_ports(settings)
     report = collect(settings, store, queue)
     if as_json:
         click.echo(json.dumps(report))
@@ -197,7 +188,7 @@ def dlq_list(config: str | None, as_json: bool) -> None:
     from shared.aws.dead_letters import DeadLetters
 
     settings = _ready(config)
-    store, queue = _aws(settings)
+    store, queue = aws_ports(settings)
     entries = DeadLetters(queue, store).peek()
     for entry in entries:
         click.echo(json.dumps(entry) if as_json else
@@ -215,7 +206,7 @@ def dlq_redrive(config: str | None) -> None:
     from shared.aws.dead_letters import DeadLetters
 
     settings = _ready(config)
-    store, queue = _aws(settings)
+    store, queue = aws_ports(settings)
     moved, kept = DeadLetters(queue, store).redrive()
     click.echo(json.dumps({"redriven": moved, "kept": kept}))
 
@@ -238,12 +229,10 @@ def source_reset(config: str | None, source_ids: tuple[str, ...]) -> None:
     unknown = sorted(set(source_ids) - {s.id for s in settings.sources})
     if unknown:
         raise UsageError(f"no source {', '.join(unknown)} in the config")
-    store, queue = _aws(settings)
+    store, queue = aws_ports(settings)
     cleared = clear_all(settings, store, queue, source_ids, why="logpull source reset")
     click.echo(json.dumps({"cleared": sorted(cleared), "resent": cleared}))
 
-
-from logpull.cli._sim_commands import demo, simulate  # noqa: E402
 
 cli.add_command(demo)
 cli.add_command(simulate)

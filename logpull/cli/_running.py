@@ -10,6 +10,7 @@ from types import FrameType
 
 import click
 
+from logpull.cli._ports import aws_ports
 from logpull.cli._workers import FinishedWindows, spawn_forked
 from orchestrator.local_run import LocalRun, Progress, WorkerPool
 from shared.config import Settings
@@ -72,10 +73,9 @@ def stop_on_signals(pool: WorkerPool) -> None:
 
 
 def run_local(settings: Settings, config: str | None, workers: int, until_caught_up: bool) -> int:
-    from logpull.cli._app import _aws
     from orchestrator.source_failure import clear_all
 
-    store, queue = _aws(settings)
+    store, queue = aws_ports(settings)
     clear_all(settings, store, queue, why="run started")  # run again after a fix: the sources retry
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
