@@ -30,6 +30,8 @@ COPY pyproject.toml README.md ./
 COPY shared/ shared/
 COPY orchestrator/ orchestrator/
 COPY worker/ worker/
+COPY logpull/ logpull/
+# runtime dependencies only, from the lock (above); the project itself adds no dependency
 RUN /opt/logpull/bin/pip install --no-cache-dir --no-deps .
 
 # ---- runtime ------------------------------------------------------------------------

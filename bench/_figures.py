@@ -134,7 +134,7 @@ def crash_rereads(workdir: Path, kills: int) -> dict[str, Any]:
         done_kills = 0
         last = 0
         while done_kills < kills:
-            worker = subprocess.Popen([PY, "-m", "shared.cli", "work", "-c", str(config)],
+            worker = subprocess.Popen([PY, "-m", "logpull.cli", "work", "-c", str(config)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             while True:
                 time.sleep(0.05)

@@ -9,11 +9,10 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
 
 PY = sys.executable
 
@@ -59,7 +58,7 @@ def moto_server() -> Iterator[str]:
 @contextmanager
 def simulator(events: int, days: float, page_latency: float = 0.0, seed: int = 1) -> Iterator[str]:
     port = free_port()
-    args = [PY, "-m", "shared.cli", "simulate", "--port", str(port), "--events", str(events),
+    args = [PY, "-m", "logpull.cli", "simulate", "--port", str(port), "--events", str(events),
             "--days", str(days), "--seed", str(seed), "--page-latency", str(page_latency)]
     with process(args, port):
         yield f"http://127.0.0.1:{port}"
@@ -114,7 +113,7 @@ late_horizon = "1m"
 def logpull(*args: str, timeout: float = 1800) -> float:
     """Run ``logpull ARGS``; its wall time in seconds (raises if it fails)."""
     began = time.perf_counter()
-    result = subprocess.run([PY, "-m", "shared.cli", *args], capture_output=True, text=True,
+    result = subprocess.run([PY, "-m", "logpull.cli", *args], capture_output=True, text=True,
                             timeout=timeout, check=False, env={**os.environ})
     if result.returncode != 0:
         raise RuntimeError(f"logpull {' '.join(args)} failed: {result.stderr[-2000:]}")

@@ -17,13 +17,13 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("logpull", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("logpull")
 
+from logpull.simulator import ReportsSimulator, SimulatorSettings
 from shared.aws.clients import client
 from shared.aws.emulator import start_emulator, use_dummy_credentials
 from shared.aws.provision import ensure_queues, ensure_table
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, load_settings
-from shared.simulator import ReportsSimulator, SimulatorSettings
 from shared.sink_reader import iter_committed_items, iter_s3_committed_items
 from worker.sinks.s3_sink import ensure_bucket
 
@@ -63,7 +63,7 @@ class Stack:
         """Every window done and its accepted parts published (what `logpull run` waits
         for: a crash between the last checkpoint and its publish leaves the last part
         staged until the task's message comes back)."""
-        from shared.cli._running import published_in_sink
+        from logpull.cli._running import published_in_sink
 
         published = published_in_sink(self.settings)
         return all(w.state == "done" and published(w) for w in self.store.list_windows(source))
@@ -186,7 +186,7 @@ class Api:
         if self.kind == "google_reports":
             sim: Any = ReportsSimulator(SimulatorSettings(**settings))
         else:
-            from shared.simulator import OktaSimulator, OktaSimulatorSettings
+            from logpull.simulator import OktaSimulator, OktaSimulatorSettings
 
             settings.pop("retry_after", None)  # Okta's 429 says when via X-Rate-Limit-Reset
             if "token_ttl" in settings:

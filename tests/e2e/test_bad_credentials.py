@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from shared.aws.clients import client
-from shared.simulator import OktaSimulator, OktaSimulatorSettings
 from tests_e2e_helpers import run_cli
+
+from logpull.simulator import OktaSimulator, OktaSimulatorSettings
+from shared.aws.clients import client
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests_e2e_helpers import run_cli
 
 from shared.aws.dead_letters import DeadLetters
 from shared.verify import compare
-from tests_e2e_helpers import run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -34,7 +34,7 @@ class Processes:
     def spawn(self, *args: str) -> subprocess.Popen[bytes]:
         self.count += 1
         log = open(self.logs / f"{args[0]}-{self.count}.log", "wb")  # noqa: SIM115
-        return subprocess.Popen([sys.executable, "-m", "shared.cli", *args, "-c", str(self.config)],
+        return subprocess.Popen([sys.executable, "-m", "logpull.cli", *args, "-c", str(self.config)],
                                 stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import Api, Stack
 
 pytestmark = pytest.mark.e2e
 
 
 def check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", "check", "-c", str(path)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "logpull.cli", "check", "-c", str(path)], capture_output=True,
                           text=True, timeout=120, check=False)
 
 
@@ -77,7 +76,7 @@ def test_missing_table_fails_naming_init(make_stack: Callable[..., Stack], simul
 
 def test_refused_okta_token_fails_naming_the_source_never_the_token(
         make_stack: Callable[..., Stack], tmp_path: Path) -> None:
-    from shared.simulator import OktaSimulator, OktaSimulatorSettings
+    from logpull.simulator import OktaSimulator, OktaSimulatorSettings
 
     sim = OktaSimulator(OktaSimulatorSettings(token="00right-token", events=100, seed=1))
     sim.start()

@@ -14,7 +14,7 @@ SOURCE = '[[sources]]\nid = "gws"\nstart = "2026-11-01T00:00:00Z"\n'
 
 
 def logpull(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "logpull.cli", *args], capture_output=True, text=True,
                           timeout=timeout, check=False)
 
 

@@ -15,7 +15,7 @@ import pytest
 from okta_oauth_helpers import CLIENT_ID, key_lines, key_pair, write_secret
 
 from shared.aws.clients import client
-from shared.simulator import OktaSimulator, OktaSimulatorSettings
+from logpull.simulator import OktaSimulator, OktaSimulatorSettings
 from shared.verify import compare
 from tests_e2e_helpers import run_cli
 

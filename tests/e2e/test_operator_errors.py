@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import Stack, config_text, write_config
 
 pytestmark = pytest.mark.e2e
 
 
 def logpull(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "logpull.cli", *args], capture_output=True, text=True,
                           timeout=timeout, check=False, env=env)
 
 

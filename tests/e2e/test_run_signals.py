@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests_e2e_helpers import run_cli
 
 from shared.verify import compare_sink
-from tests_e2e_helpers import run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -53,7 +53,7 @@ def test_a_signal_to_run_stops_its_workers_and_a_later_run_finishes_exactly_once
     sim = simulator(events=600, seed=5, start=START, end=START + timedelta(hours=4), page_latency=0.3)
     stack = make_stack(sim.url, source={"end": "2026-11-01T04:00:00Z", "page_size": 20},
                        worker={"lease": "30s", "task_deadline": "60s"})
-    run = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--workers", "2", "--until-caught-up",
+    run = subprocess.Popen([sys.executable, "-m", "logpull.cli", "run", "--workers", "2", "--until-caught-up",
                             "-c", str(stack.config_path)],
                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:

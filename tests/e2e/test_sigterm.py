@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests_e2e_helpers import run_cli
 
 from orchestrator.tick import Orchestrator
 from shared.verify import compare_sink
-from tests_e2e_helpers import run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -29,7 +29,7 @@ def test_sigterm_hands_the_task_back_and_the_next_worker_resumes(
     stack = make_stack(sim.url, source={"end": "2026-11-01T01:00:00Z", "page_size": 20},
                        worker={"lease": "30s", "task_deadline": "60s"})
     Orchestrator(stack.settings, stack.store, stack.queue).tick()
-    worker = subprocess.Popen([sys.executable, "-m", "shared.cli", "work", "-c", str(stack.config_path)],
+    worker = subprocess.Popen([sys.executable, "-m", "logpull.cli", "work", "-c", str(stack.config_path)],
                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     window = None
     for _ in range(200):

@@ -11,7 +11,7 @@ import sys
 def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """``logpull ARGS`` in a subprocess, as a user would run it."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "logpull.cli", *args], capture_output=True, text=True,
                           timeout=timeout, env=env, check=False)
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from logpull.cli._running import published_in_sink
 from orchestrator.local_run import LocalRun
 from orchestrator.tick import Orchestrator
-from shared.cli._running import published_in_sink
 from shared.models import TaskMessage
 from shared.verify import compare
 from worker.context import WorkerContext

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from simulator_helpers import MakeSim, started_sims
 
-from shared.simulator import ReportsSimulator, SimulatorSettings
+from logpull.simulator import ReportsSimulator, SimulatorSettings
 
 
 @pytest.fixture

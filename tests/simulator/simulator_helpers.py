@@ -15,7 +15,7 @@ from google.auth.credentials import AnonymousCredentials
 from googleapiclient.discovery import build
 from pydantic import ValidationError
 
-from shared.simulator import ReportsSimulator
+from logpull.simulator import ReportsSimulator
 
 # Default timeline is 2026-11-01 .. 2026-11-03; a clock a day later sees every event
 # with a normal lag. Never use the real clock in tests: visibility would depend on the date.

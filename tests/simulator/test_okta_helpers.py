@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from simulator_helpers import started_sims
 
-from shared.simulator import OktaSimulator, OktaSimulatorSettings, parse_rfc3339
+from logpull.simulator import OktaSimulator, OktaSimulatorSettings, parse_rfc3339
 
 LOGS = "/api/v1/logs"
 TOKEN = "test-token"  # noqa: S105 - the simulator's default

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from simulator_helpers import BAD_COMMON_SETTINGS, assert_defaults_and_frozen, walk_pages
 
-from shared.simulator import OktaSimulatorSettings, parse_rfc3339
-from shared.simulator.okta._cursor import BOUNDED, POLLING, Cursor, decode_cursor, encode_cursor
-from shared.simulator.okta._errors import OktaError
-from shared.simulator.okta._filter import compile_match
-from shared.simulator.okta._generator import build_okta_store
-from shared.simulator.okta._query import parse_query
-from shared.simulator.okta._store import OktaStore
+from logpull.simulator import OktaSimulatorSettings, parse_rfc3339
+from logpull.simulator.okta._cursor import BOUNDED, POLLING, Cursor, decode_cursor, encode_cursor
+from logpull.simulator.okta._errors import OktaError
+from logpull.simulator.okta._filter import compile_match
+from logpull.simulator.okta._generator import build_okta_store
+from logpull.simulator.okta._query import parse_query
+from logpull.simulator.okta._store import OktaStore
 
 START_MS = 1_793_491_200_000  # 2026-11-01T00:00:00Z
 STORE = build_okta_store(

@@ -25,7 +25,7 @@ from test_okta_helpers import LOGS, MakeOkta, okta_sims
 from shared import redact
 from shared.config import SourceSettings
 from shared.errors import PermanentError
-from shared.simulator import OktaSimulator
+from logpull.simulator import OktaSimulator
 from worker.sources.base import Query
 from worker.sources.okta import OktaSystemLogSource, load_token
 from worker.sources.okta_oauth import ServiceApp

@@ -27,7 +27,7 @@ from test_okta_helpers import (
     walk,
 )
 
-from shared.simulator import OktaSimulator, OktaSimulatorSettings
+from logpull.simulator import OktaSimulator, OktaSimulatorSettings
 
 PUBLISHED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")

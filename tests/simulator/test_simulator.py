@@ -20,7 +20,7 @@ from simulator_helpers import (
     reports_service,
 )
 
-from shared.simulator import ReportsSimulator, SimulatorSettings, parse_rfc3339
+from logpull.simulator import ReportsSimulator, SimulatorSettings, parse_rfc3339
 
 TIME_FORMAT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 Item = dict[str, Any]

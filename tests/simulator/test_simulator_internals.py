@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from simulator_helpers import BAD_COMMON_SETTINGS, assert_defaults_and_frozen, walk_pages
 
-from shared.simulator import SimulatorSettings, format_ms, parse_rfc3339
-from shared.simulator._errors import ApiError
-from shared.simulator._generator import build_store
-from shared.simulator._request import parse_list_query
-from shared.simulator._store import EventStore, RangeQuery
-from shared.simulator._tokens import Cursor, decode_token, encode_token
+from logpull.simulator import SimulatorSettings, format_ms, parse_rfc3339
+from logpull.simulator._errors import ApiError
+from logpull.simulator._generator import build_store
+from logpull.simulator._request import parse_list_query
+from logpull.simulator._store import EventStore, RangeQuery
+from logpull.simulator._tokens import Cursor, decode_token, encode_token
 
 START_MS = 1_793_491_200_000  # 2026-11-01T00:00:00Z
 SPAN_MS = 2 * 86_400_000

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from shared.cli._workers import FinishedWindows
+from logpull.cli._workers import FinishedWindows
 from worker.loop import _notify
 
 

@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from orchestrator.local_run import Progress
-from shared.cli._demo_summary import DemoOutcome, print_closing_table
-from shared.cli._progress import ProgressDisplay
+from logpull.cli._demo_summary import DemoOutcome, print_closing_table
+from logpull.cli._progress import ProgressDisplay
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

@@ -18,8 +18,8 @@ from rich.console import Console
 
 from orchestrator.coverage import segments
 from orchestrator.status import source_report
-from shared.cli._coverage import cells, human_duration
-from shared.cli._render import print_status
+from logpull.cli._coverage import cells, human_duration
+from logpull.cli._render import print_status
 from shared.config import SourceSettings
 from shared.models import FINAL_PASS, SourceMeta, WindowKey, WindowRecord
 

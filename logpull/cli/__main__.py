@@ -1,0 +1,3 @@
+from logpull.cli import main
+
+main()
