@@ -159,12 +159,12 @@ def fault_proxy(aws_endpoint: str) -> Iterator[Any]:
     proxy.stop()
 
 
-@pytest.fixture
-def simulator() -> Iterator[Callable[..., ReportsSimulator]]:
-    started: list[ReportsSimulator] = []
+def _serving(build: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    """A factory of started simulators (``build(**settings)``), all stopped afterwards."""
+    started: list[Any] = []
 
-    def make(**settings: Any) -> ReportsSimulator:
-        sim = ReportsSimulator(SimulatorSettings(**settings))
+    def make(**settings: Any) -> Any:
+        sim = build(**settings)
         sim.start()
         started.append(sim)
         return sim
@@ -172,6 +172,19 @@ def simulator() -> Iterator[Callable[..., ReportsSimulator]]:
     yield make
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture
+def simulator() -> Iterator[Callable[..., ReportsSimulator]]:
+    yield from _serving(lambda **settings: ReportsSimulator(SimulatorSettings(**settings)))
+
+
+@pytest.fixture
+def okta_simulator() -> Iterator[Callable[..., Any]]:
+    """Okta System Log simulators, started with the given settings, stopped after the test."""
+    from logpull.simulator import OktaSimulator, OktaSimulatorSettings
+
+    yield from _serving(lambda **settings: OktaSimulator(OktaSimulatorSettings(**settings)))
 
 
 @dataclass

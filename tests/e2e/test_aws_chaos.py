@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,8 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 from faultproxy import FaultProxy, Rates
-from test_chaos import Processes
-from tests_e2e_helpers import run_cli
+from tests_e2e_helpers import Processes, kill_workers_until, run_cli
 
 from orchestrator.late import needs_final_pass
 from shared.aws.clients import client
@@ -89,25 +86,10 @@ def run_under_chaos(stack: Any, procs: Processes, end: int, horizon: Any, rng: r
     # does not isolate concurrent TransactWriteItems (see test_chaos).
     orchestrator = procs.spawn("orchestrate", "--interval", "1s")
     workers = [procs.spawn("work") for _ in range(4)]
-    kills = 0
-    try:
-        while not all_done(stack, end, horizon) and time.time() < end + HORIZON + DRAIN_SECONDS:
-            time.sleep(rng.uniform(1.0, 3.0))
-            victim = rng.randrange(len(workers))
-            workers[victim].send_signal(signal.SIGKILL)
-            workers[victim].wait()
-            workers[victim] = procs.spawn("work")
-            kills += 1
-    finally:
-        for proc in [*workers, orchestrator]:  # a graceful stop, as `run` and ECS do
-            proc.terminate()
-        for proc in [*workers, orchestrator]:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    return kills
+    # time.time() bounds the timeline; kill_workers_until counts in monotonic seconds
+    budget = end + HORIZON + DRAIN_SECONDS - time.time()
+    return kill_workers_until(lambda: all_done(stack, end, horizon), time.monotonic() + budget, procs, workers,
+                              [orchestrator], lambda: rng.uniform(1.0, 3.0), rng)
 
 
 def lost_publishes(proxy: FaultProxy) -> Counter[str]:

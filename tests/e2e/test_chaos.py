@@ -4,11 +4,7 @@ message. Afterwards the sink equals the ground truth exactly."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests_e2e_helpers import run_cli
+from tests_e2e_helpers import Processes, kill_workers_until, run_cli
 
 from shared.aws.dead_letters import DeadLetters
 from shared.verify import compare
@@ -25,17 +21,6 @@ pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOWS = 24
 BUDGET_SECONDS = 110
-
-
-class Processes:
-    def __init__(self, config: Path, logs: Path) -> None:
-        self.config, self.logs, self.count = config, logs, 0
-
-    def spawn(self, *args: str) -> subprocess.Popen[bytes]:
-        self.count += 1
-        log = open(self.logs / f"{args[0]}-{self.count}.log", "wb")  # noqa: SIM115
-        return subprocess.Popen([sys.executable, "-m", "logpull.cli", *args, "-c", str(self.config)],
-                                stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def all_done(stack: Any) -> bool:
@@ -67,25 +52,8 @@ def test_chaos(make_stack: Callable[..., Any], api: Any, tmp_path: Path) -> None
         time.sleep(0.1)
     orchestrators.append(procs.spawn("orchestrate", "--interval", "1s"))
     workers = [procs.spawn("work") for _ in range(4)]
-    kills = 0
-    deadline = time.monotonic() + BUDGET_SECONDS
-    try:
-        while not all_done(stack) and time.monotonic() < deadline:
-            time.sleep(rng.uniform(0.2, 1.0))
-            victim = rng.randrange(len(workers))
-            workers[victim].send_signal(signal.SIGKILL)
-            workers[victim].wait()
-            workers[victim] = procs.spawn("work")
-            kills += 1
-    finally:
-        for proc in workers + orchestrators:  # a graceful stop, as `run` and ECS do
-            proc.terminate()
-        for proc in workers + orchestrators:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    kills = kill_workers_until(lambda: all_done(stack), time.monotonic() + BUDGET_SECONDS, procs, workers,
+                               orchestrators, lambda: rng.uniform(0.2, 1.0), rng)
     logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in sorted(tmp_path.glob("*.log")))
     assert all_done(stack), f"not every window finished within {BUDGET_SECONDS}s after {kills} kills\n{logs[-6000:]}"
     assert kills >= 5

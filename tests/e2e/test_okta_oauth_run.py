@@ -6,7 +6,7 @@ key is never shown anywhere."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pytest
 from okta_oauth_helpers import CLIENT_ID, key_lines, key_pair, write_secret
 
 from shared.aws.clients import client
-from logpull.simulator import OktaSimulator, OktaSimulatorSettings
+from logpull.simulator import OktaSimulator
 from shared.verify import compare
 from tests_e2e_helpers import run_cli
 
@@ -24,20 +24,11 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def okta() -> Iterator[Callable[..., OktaSimulator]]:
-    started: list[OktaSimulator] = []
-
-    def make(public_key: str) -> OktaSimulator:
-        sim = OktaSimulator(OktaSimulatorSettings(
-            token="00unused-api-token", events=1500, seed=5, start=START, end=START + timedelta(hours=6),
-            oauth_clients={CLIENT_ID: public_key}))
-        sim.start()
-        started.append(sim)
-        return sim
-
-    yield make
-    for sim in started:
-        sim.stop()
+def okta(okta_simulator: Callable[..., OktaSimulator]) -> Callable[[str], OktaSimulator]:
+    """An Okta org that knows ``public_key`` for the service app CLIENT_ID."""
+    return lambda public_key: okta_simulator(
+        token="00unused-api-token", events=1500, seed=5, start=START, end=START + timedelta(hours=6),
+        oauth_clients={CLIENT_ID: public_key})
 
 
 def stack_for(make_stack: Callable[..., Any], sim: OktaSimulator, secret: Path) -> Any:
