@@ -76,6 +76,8 @@ def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Cre
     try:
         text = (secret_loader or read_file)(kind, ref)
         info = json.loads(text)
+        if not isinstance(info, dict):  # JSON, but a string, list or null: no key file at all
+            raise TypeError(f"a JSON {type(info).__name__}, not an object")
         creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
             info, scopes=[SCOPE]
         )
