@@ -97,3 +97,31 @@ def test_okta_final_pass_over_a_big_tie_with_late_events(make_stack: Callable[..
     counts = committed(stack)
     assert [k for k, v in counts.items() if v > 1] == []
     assert set(counts) == api.truth()
+
+
+def test_okta_final_pass_whose_late_events_are_a_tie_of_their_own(make_stack: Callable[..., Any]) -> None:
+    """The late events are themselves more than the item holds ids for, at the very
+    millisecond the first pass's tie was at: the final pass's boundary spills, and its
+    resumed runs (cursors expired) must read its ids back from the final pass's parts
+    only, while the first pass's ids come from the window's committed items."""
+    tie = START + timedelta(minutes=45, microseconds=1_000)
+    events = [(tie, f"early-{i:05d}") for i in range(1200)] + spread("a", 10, 300)
+    late = [(tie, f"late-{i:05d}") for i in range(MAX_BOUNDARY_IDS + 300)]
+    api = OktaTieApi(events, page_size=400, latency=0.2, late=late)
+    stack = make_stack(source={**OKTA, "late_horizon": "30d"},
+                       worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    ctx = with_api(WorkerContext.from_settings(stack.settings, fault=expiring(api)), api)
+    work(ctx, until_idle=True, max_tasks=30)
+    assert sum(committed(stack).values()) == 1210
+    api.reveal()
+    later = Orchestrator(stack.settings, stack.store, stack.queue, clock=lambda: START.timestamp() + 40 * 86400)
+    assert later.tick().final_passes["gws-login"] == 1
+    rejected = api.rejected
+    work(ctx, until_idle=True, max_tasks=30)
+    final = next(w for w in stack.store.list_windows("gws-login") if w.key.pass_no == FINAL_PASS)
+    assert final.state == "done", final
+    assert final.continuations > 0 and api.rejected > rejected, "the final pass never resumed after a rejected cursor"
+    counts = committed(stack)
+    assert [k for k, v in counts.items() if v > 1] == []
+    assert set(counts) == api.truth()
