@@ -6,6 +6,7 @@ connection, so today every window waits out its page timeouts and retries instea
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -33,11 +34,12 @@ def silent_api() -> Iterator[str]:
 def test_run_against_an_api_that_never_answers_ends_fast(make_stack: Callable[..., Any], silent_api: str) -> None:
     stack = make_stack(silent_api, source={"end": "2026-11-01T03:00:00Z"}, max_receive_count=3)
     proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--until-caught-up", "--workers", "1",
-                             "-c", str(stack.config_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "-c", str(stack.config_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         _, stderr = proc.communicate(timeout=BOUND_S)
     except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGTERM)  # `run` stops its workers too
+        os.killpg(proc.pid, signal.SIGKILL)  # `run` and the workers it forked (a SIGTERM waits for their pages)
         proc.communicate(timeout=60)
         raise AssertionError(f"`run --until-caught-up` against a silent API was still running after {BOUND_S} s") from None
     assert proc.returncode == 1, stderr[-3000:]
