@@ -113,6 +113,9 @@ class OrchestratorSettings(_Section):
     enqueue_grace: Duration = timedelta(seconds=30)
 
 
+_BUCKET = re.compile(r"[a-zA-Z0-9._-]{1,255}")  # what botocore accepts (AWS's own rules are stricter)
+
+
 class SinkSettings(_Section):
     url: str = "file://./logpull-out"
     compression: Literal["none", "gzip"] | None = None  # default: none for file://, gzip for s3://
@@ -124,6 +127,9 @@ class SinkSettings(_Section):
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("file://", "s3://")):
             raise ValueError(f"unsupported sink {value!r}: use file://PATH or s3://bucket/prefix")
+        bucket = value.removeprefix("s3://").partition("/")[0]
+        if value.startswith("s3://") and not _BUCKET.fullmatch(bucket):
+            raise ValueError(f"sink {value!r}: {bucket!r} is not an S3 bucket name (use s3://bucket/prefix)")
         return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 from shared.config import Settings
@@ -12,15 +13,32 @@ GOOGLE_API = "https://admin.googleapis.com"
 
 
 def check_reachable(url: str, what: str, timeout: float = 5.0) -> None:
+    """The endpoint takes a connection and answers a ``HEAD /`` (any status, or closing
+    the connection, is an answer: a silent one would hold every page until its timeout)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            _answers(sock, host, https)
+    except TimeoutError:
+        raise EndpointUnreachable(f"{what} {url} does not answer (no reply within {timeout:g} s)",
+                                  hint="check the address and port, or the proxy in between") from None
     except OSError as exc:
         raise EndpointUnreachable(f"{what} {url} is unreachable: {exc.strerror or exc}",
                                   hint="check the address, or start the service") from None
+
+
+def _answers(sock: socket.socket, host: str, https: bool) -> None:
+    """Send ``HEAD /`` and wait for the first byte (nothing secret is sent, so the TLS
+    certificate is not checked here: the source's own client checks it)."""
+    if https:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        sock = context.wrap_socket(sock, server_hostname=host)
+    sock.sendall(f"HEAD / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode("ascii"))
+    sock.recv(1)
 
 
 def check_sources(settings: Settings) -> None:

@@ -16,10 +16,10 @@ _FIX = "check the path, its owner and permissions"
 
 def probe_sink(settings: Settings) -> None:
     """Write and delete a probe object in the sink (``Sink.probe``); SinkUnwritable names it."""
-    from shared.aws.clients import client
+    from shared.aws.clients import STARTUP_CONFIG, client
     from worker.sinks import open_sink
 
-    open_sink(settings.sink, lambda: client("s3", settings.aws)).probe()
+    open_sink(settings.sink, lambda: client("s3", settings.aws, STARTUP_CONFIG)).probe()
 
 
 def first_due(source: SourceSettings) -> datetime:

@@ -22,14 +22,22 @@ _BOTO_CONFIG = Config(
     max_pool_connections=20,
 )
 
+# The start-up lookups (does the queue, the table exist?): an endpoint that accepts
+# connections and never answers ends a command in seconds, not 8 attempts x 30 s
+STARTUP_CONFIG = Config(
+    retries={"max_attempts": 2, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=5,
+)
+
 
 @cache
 def _session(region: str) -> boto3.session.Session:
     return boto3.session.Session(region_name=region)
 
 
-def client(service: str, aws: AwsSettings) -> Any:
+def client(service: str, aws: AwsSettings, config: Config = _BOTO_CONFIG) -> Any:
     """A boto3 client for ``service`` (sqs, dynamodb, s3, ...)."""
     return _session(aws.region).client(  # type: ignore[call-overload]  # (stubs name each service literally)
-        service, endpoint_url=aws.endpoint_url, config=_BOTO_CONFIG
+        service, endpoint_url=aws.endpoint_url, config=config
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.aws.clients import client
+from shared.aws.clients import STARTUP_CONFIG, client
 from shared.aws.task_queue import QUEUE_MISSING_CODES
 from shared.config import Settings
 from shared.errors import AwsError, ResourceMissing
@@ -37,7 +37,7 @@ def resources(settings: Settings) -> list[tuple[str, bool]]:
     """``(what, exists)`` for the task queue, the DLQ and the state table. Raises
     AwsError when AWS cannot tell (unreachable, access denied)."""
     aws = settings.aws
-    sqs, dynamodb = client("sqs", aws), client("dynamodb", aws)
+    sqs, dynamodb = client("sqs", aws, STARTUP_CONFIG), client("dynamodb", aws, STARTUP_CONFIG)
     found = []
     for what, name in ((f"SQS queue {aws.queue_name}", aws.queue_name), (f"SQS DLQ {aws.dlq_name}", aws.dlq_name)):
         found.append((what, _exists(sqs.get_queue_url, QUEUE_MISSING_CODES, what, QueueName=name)))

@@ -130,7 +130,8 @@ def read_file(kind: str, ref: str) -> str:
     if kind != "file":
         raise PermanentError(f"credentials {kind}:{ref}: no secret loader", reason="bad_credentials")
     try:
-        with open(ref, encoding="utf-8") as handle:  # noqa: PTH123
+        # utf-8-sig: a byte-order mark (Windows editors write one) is no part of the secret
+        with open(ref, encoding="utf-8-sig") as handle:  # noqa: PTH123
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise PermanentError(f"could not read credentials file:{ref} ({type(exc).__name__})",

@@ -76,6 +76,8 @@ def load_credentials(settings: SourceSettings, secret_loader: Any = None) -> Cre
     try:
         text = (secret_loader or read_file)(kind, ref)
         info = json.loads(text)
+        if not isinstance(info, dict):  # JSON, but a string, list or null: no key file at all
+            raise TypeError(f"a JSON {type(info).__name__}, not an object")
         creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
             info, scopes=[SCOPE]
         )
@@ -164,7 +166,9 @@ class GoogleReportsSource:
 
     def __init__(self, settings: SourceSettings, credentials: Credentials, timeout: float = 60) -> None:
         self._settings = settings
-        http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+        self._cap = timeout  # the longest a request may take; fetch's ``timeout`` shortens it
+        self._http = httplib2.Http(timeout=timeout)
+        http = google_auth_httplib2.AuthorizedHttp(credentials, http=self._http)
         options = {"api_endpoint": settings.api_endpoint} if settings.api_endpoint else None
         self._service = build(
             "admin",
@@ -191,7 +195,19 @@ class GoogleReportsSource:
             params["pageToken"] = token
         return self._activities.list(**params)
 
+    def _use_timeout(self, timeout: float) -> None:
+        """Each request gets the time it is given (httplib2 fixes one per connection:
+        set it on the connections it keeps too, so a silent API ends a `check` or a
+        run's last page in time, not 60 s later)."""
+        seconds = max(1.0, min(timeout, self._cap))
+        self._http.timeout = seconds
+        for conn in self._http.connections.values():
+            conn.timeout = seconds
+            if getattr(conn, "sock", None) is not None:
+                conn.sock.settimeout(seconds)
+
     def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
+        self._use_timeout(timeout)
         try:
             body = self._request(query, token).execute(num_retries=0)
         except HttpError as exc:
