@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from shared.aws.clients import client
-from shared.simulator import OktaSimulator, OktaSimulatorSettings
+from logpull.simulator import OktaSimulator, OktaSimulatorSettings
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -29,7 +29,7 @@ GOOD_TOKEN = "00good-token-for-the-simulator"
 
 
 def logpull(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "logpull.cli", *args], capture_output=True, text=True,
                           timeout=timeout, check=False, env={**os.environ, **(env or {})})
 
 
@@ -117,7 +117,7 @@ def test_sources_variable_of_the_wrong_shape_exits_2(value: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOGPULL_")}
     env.update(LOGPULL_SOURCES=value, AWS_ENDPOINT_URL="http://127.0.0.1:9")
     for command in (["status"], ["run", "--until-caught-up"], ["check"]):
-        result = subprocess.run([sys.executable, "-m", "shared.cli", *command], capture_output=True, text=True,
+        result = subprocess.run([sys.executable, "-m", "logpull.cli", *command], capture_output=True, text=True,
                                 timeout=60, check=False, env=env)
         assert result.returncode == 2, (command, result.returncode, result.stderr[-2000:])
         assert "Traceback" not in result.stderr

@@ -32,7 +32,7 @@ def silent_api() -> Iterator[str]:
 
 def test_run_against_an_api_that_never_answers_ends_fast(make_stack: Callable[..., Any], silent_api: str) -> None:
     stack = make_stack(silent_api, source={"end": "2026-11-01T03:00:00Z"}, max_receive_count=3)
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--until-caught-up", "--workers", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "logpull.cli", "run", "--until-caught-up", "--workers", "1",
                              "-c", str(stack.config_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:

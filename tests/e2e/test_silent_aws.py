@@ -38,7 +38,7 @@ def test_commands_against_a_silent_aws_endpoint_end(tmp_path: Path, silent_aws: 
                     '[[sources]]\nid = "gws"\nstart = "2026-11-01T00:00:00Z"\napi_endpoint = "http://127.0.0.1:9"\n')
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     began = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "shared.cli", *command, "-c", str(path)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "logpull.cli", *command, "-c", str(path)], capture_output=True,
                             text=True, timeout=150, check=False, env=env)
     assert time.monotonic() - began < BOUND_S
     assert result.returncode == 1, result.stderr

@@ -20,7 +20,7 @@ def test_s3_sink_url_without_a_usable_bucket_exits_2(tmp_path: Path, url: str) -
     path = tmp_path / "c.toml"
     path.write_text(f'[aws]\nendpoint_url = "http://127.0.0.1:9"\n[sink]\nurl = "{url}"\n' + SOURCE)
     for command in (["run", "--until-caught-up"], ["check"], ["init"]):
-        result = subprocess.run([sys.executable, "-m", "shared.cli", *command, "-c", str(path)],
+        result = subprocess.run([sys.executable, "-m", "logpull.cli", *command, "-c", str(path)],
                                 capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 2, (command, result.returncode, result.stderr)
         assert "Traceback" not in result.stderr
