@@ -159,6 +159,19 @@ def fault_proxy(aws_endpoint: str) -> Iterator[Any]:
     proxy.stop()
 
 
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An http:// address whose kernel accepts connections and where nobody ever answers
+    (an API or an AWS endpoint that hangs)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
 def _serving(build: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
     """A factory of started simulators (``build(**settings)``), all stopped afterwards."""
     started: list[Any] = []

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -125,42 +123,15 @@ def test_sources_variable_of_the_wrong_shape_exits_2(value: str) -> None:
         assert any("LOGPULL_SOURCES" in line or "sources" in line for line in lines), lines
 
 
-@pytest.fixture
-def silent_api() -> Iterator[str]:
-    """An endpoint that accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
-
-
 @pytest.mark.parametrize("kind", ["google_reports", "okta_system_log"])
 def test_check_against_an_api_that_never_answers_ends(kind: str, tmp_path: Path, make_stack: Callable[..., Any],
-                                                     silent_api: str) -> None:
+                                                     silent_endpoint: str) -> None:
     token = tmp_path / "token"
     token.write_text(GOOD_TOKEN)
     source: dict[str, Any] = {"kind": kind}
     if kind == "okta_system_log":
         source["credentials"] = f"file:{token}"
-    stack = make_stack(silent_api, source=source)
+    stack = make_stack(silent_endpoint, source=source)
     began = time.monotonic()
     result = logpull("check", "-c", str(stack.config_path), timeout=90)
     assert time.monotonic() - began < 30  # check waits 15 s for an answer (it waited 60 s for Google)

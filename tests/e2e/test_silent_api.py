@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,17 +20,8 @@ pytestmark = pytest.mark.e2e
 BOUND_S = 12  # a start-up check that waits 5 s for an answer ends well within this
 
 
-@pytest.fixture
-def silent_api() -> Iterator[str]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)  # the kernel accepts connections; nobody ever answers
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    server.close()
-
-
-def test_run_against_an_api_that_never_answers_ends_fast(make_stack: Callable[..., Any], silent_api: str) -> None:
-    stack = make_stack(silent_api, source={"end": "2026-11-01T03:00:00Z"}, max_receive_count=3)
+def test_run_against_an_api_that_never_answers_ends_fast(make_stack: Callable[..., Any], silent_endpoint: str) -> None:
+    stack = make_stack(silent_endpoint, source={"end": "2026-11-01T03:00:00Z"}, max_receive_count=3)
     proc = subprocess.Popen([sys.executable, "-m", "logpull.cli", "run", "--until-caught-up", "--workers", "1",
                              "-c", str(stack.config_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -44,4 +34,4 @@ def test_run_against_an_api_that_never_answers_ends_fast(make_stack: Callable[..
     assert proc.returncode == 1, stderr[-3000:]
     assert "Traceback" not in stderr
     errors = [line for line in stderr.splitlines() if line.startswith("logpull: error:")]
-    assert len(errors) == 1 and silent_api in errors[0], stderr[-3000:]
+    assert len(errors) == 1 and silent_endpoint in errors[0], stderr[-3000:]

@@ -6,11 +6,9 @@ after 100 s). The start-up lookups and the sink probe use short timeouts and 2 a
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,22 +17,13 @@ pytestmark = pytest.mark.e2e
 BOUND_S = 40  # 2 attempts x 5 s per call, and a few calls; was > 100 s
 
 
-@pytest.fixture
-def silent_aws() -> Iterator[str]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)  # the kernel accepts connections; nobody ever answers
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    server.close()
-
-
 @pytest.mark.parametrize(("sink", "command"), [("file", ["check"]),
                                                ("s3", ["run", "--until-caught-up"])])
-def test_commands_against_a_silent_aws_endpoint_end(tmp_path: Path, silent_aws: str, sink: str,
+def test_commands_against_a_silent_aws_endpoint_end(tmp_path: Path, silent_endpoint: str, sink: str,
                                                     command: list[str]) -> None:
     url = "s3://logpull-sink/audit" if sink == "s3" else f"file://{tmp_path}/out"
     path = tmp_path / "c.toml"
-    path.write_text(f'[aws]\nendpoint_url = "{silent_aws}"\n[sink]\nurl = "{url}"\n'
+    path.write_text(f'[aws]\nendpoint_url = "{silent_endpoint}"\n[sink]\nurl = "{url}"\n'
                     '[[sources]]\nid = "gws"\nstart = "2026-11-01T00:00:00Z"\napi_endpoint = "http://127.0.0.1:9"\n')
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     began = time.monotonic()
