@@ -6,7 +6,7 @@ canary inside the secret appears nowhere (logs, DynamoDB, DLQ, status, dlq list)
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from tests_e2e_helpers import run_cli
 
-from logpull.simulator import OktaSimulator, OktaSimulatorSettings
+from logpull.simulator import OktaSimulator
 from shared.aws.clients import client
 
 pytestmark = pytest.mark.e2e
@@ -24,12 +24,8 @@ GOOD_TOKEN = "00good-token-for-the-simulator"
 
 
 @pytest.fixture
-def okta() -> Iterator[OktaSimulator]:
-    sim = OktaSimulator(OktaSimulatorSettings(token=GOOD_TOKEN, events=300, seed=3, start=START,
-                                              end=START + timedelta(hours=6)))
-    sim.start()
-    yield sim
-    sim.stop()
+def okta(okta_simulator: Callable[..., OktaSimulator]) -> OktaSimulator:
+    return okta_simulator(token=GOOD_TOKEN, events=300, seed=3, start=START, end=START + timedelta(hours=6))
 
 
 CASES = {

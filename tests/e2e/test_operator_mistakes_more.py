@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from shared.aws.clients import client
-from logpull.simulator import OktaSimulator, OktaSimulatorSettings
+from logpull.simulator import OktaSimulator
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -37,12 +37,8 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 @pytest.fixture
-def okta() -> Iterator[OktaSimulator]:
-    sim = OktaSimulator(OktaSimulatorSettings(token=GOOD_TOKEN, events=200, seed=5, start=START,
-                                              end=START + timedelta(hours=3)))
-    sim.start()
-    yield sim
-    sim.stop()
+def okta(okta_simulator: Callable[..., OktaSimulator]) -> OktaSimulator:
+    return okta_simulator(token=GOOD_TOKEN, events=200, seed=5, start=START, end=START + timedelta(hours=3))
 
 
 GOOGLE_FILES = {

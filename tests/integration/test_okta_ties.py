@@ -69,6 +69,24 @@ def test_okta_three_thousand_at_one_millisecond_with_expiring_cursors(
     assert set(counts) == expected
 
 
+def first_pass(make_stack: Callable[..., Any], api: OktaTieApi) -> tuple[Any, WorkerContext]:
+    """A one-window Okta stack whose first pass runs in 1 s task runs, every cursor
+    expiring at each continuation; the stack and the worker context (to run on)."""
+    stack = make_stack(source={**OKTA, "late_horizon": "30d"},
+                       worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    ctx = with_api(WorkerContext.from_settings(stack.settings, fault=expiring(api)), api)
+    work(ctx, until_idle=True, max_tasks=30)
+    return stack, ctx
+
+
+def schedule_final_pass(stack: Any, api: OktaTieApi) -> None:
+    """The late events appear, and a tick past the late horizon schedules the final pass."""
+    api.reveal()
+    later = Orchestrator(stack.settings, stack.store, stack.queue, clock=lambda: START.timestamp() + 40 * 86400)
+    assert later.tick().final_passes["gws-login"] == 1
+
+
 def test_okta_final_pass_over_a_big_tie_with_late_events(make_stack: Callable[..., Any]) -> None:
     """A first pass over 1,500 events at one millisecond, then late events appear: some at
     that very millisecond (inside the tie's order), some before and after it, some at the
@@ -79,17 +97,11 @@ def test_okta_final_pass_over_a_big_tie_with_late_events(make_stack: Callable[..
     late += [(tie, "0-first-in-tie"), (tie, "zzz-last-in-tie")]
     late += spread("late", 25, 130, offset_s=11) + [(START, "late-at-start")]
     api = OktaTieApi(events, page_size=300, latency=0.2, late=late)
-    stack = make_stack(source={**OKTA, "late_horizon": "30d"},
-                       worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
-    Orchestrator(stack.settings, stack.store, stack.queue).tick()
-    ctx = with_api(WorkerContext.from_settings(stack.settings, fault=expiring(api)), api)
-    work(ctx, until_idle=True, max_tasks=30)
+    stack, ctx = first_pass(make_stack, api)
     first = committed(stack)
     assert sum(first.values()) == len(first) == 1530
 
-    api.reveal()
-    later = Orchestrator(stack.settings, stack.store, stack.queue, clock=lambda: START.timestamp() + 40 * 86400)
-    assert later.tick().final_passes["gws-login"] == 1
+    schedule_final_pass(stack, api)
     work(ctx, until_idle=True, max_tasks=30)
     windows = {w.key.pass_no: w for w in stack.store.list_windows("gws-login")}
     assert windows[FINAL_PASS].state == "done", windows[FINAL_PASS]
@@ -108,15 +120,9 @@ def test_okta_final_pass_whose_late_events_are_a_tie_of_their_own(make_stack: Ca
     events = [(tie, f"early-{i:05d}") for i in range(1200)] + spread("a", 10, 300)
     late = [(tie, f"late-{i:05d}") for i in range(MAX_BOUNDARY_IDS + 300)]
     api = OktaTieApi(events, page_size=400, latency=0.2, late=late)
-    stack = make_stack(source={**OKTA, "late_horizon": "30d"},
-                       worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
-    Orchestrator(stack.settings, stack.store, stack.queue).tick()
-    ctx = with_api(WorkerContext.from_settings(stack.settings, fault=expiring(api)), api)
-    work(ctx, until_idle=True, max_tasks=30)
+    stack, ctx = first_pass(make_stack, api)
     assert sum(committed(stack).values()) == 1210
-    api.reveal()
-    later = Orchestrator(stack.settings, stack.store, stack.queue, clock=lambda: START.timestamp() + 40 * 86400)
-    assert later.tick().final_passes["gws-login"] == 1
+    schedule_final_pass(stack, api)
     rejected = api.rejected
     work(ctx, until_idle=True, max_tasks=30)
     final = next(w for w in stack.store.list_windows("gws-login") if w.key.pass_no == FINAL_PASS)
