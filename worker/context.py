@@ -56,8 +56,8 @@ class WorkerContext:
         self._acker = Acker(self.queue)
 
     def ack_later(self, receipt_handle: str) -> None:
-        """Delete a finished task's message in the background (see ``Acker``; a task's
-        tail acknowledges from its own thread); ``flush_acks`` deletes what is left and waits."""
+        """Delete a finished task's message in the background (see ``Acker``);
+        ``flush_acks`` deletes what is left and waits."""
         self._acker.add(receipt_handle)
 
     def flush_acks(self) -> None:

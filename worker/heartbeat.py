@@ -65,7 +65,7 @@ class Heartbeat:
     def _run(self) -> None:
         interval = max(0.2, self._lease / 3)
         # a beat is due an interval after the message was received, or last made invisible:
-        # at once for a message that waited (received ahead while the task before ended)
+        # at once for a message that waited longer than that before its task began
         wait = max(0.0, self._visible_from + interval - self._clock())
         while not self._stop.wait(wait):
             if not self.beat():
