@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from shared.sink_reader import iter_committed_items
+from shared.models import SourceFailure, SourceMeta
 from shared.verify import compare
 from tests_e2e_helpers import run_cli
 
@@ -53,3 +54,17 @@ def test_one_block_five_applications_each_exactly_once(make_stack: Callable[...,
     assert table.returncode == 0 and all(f"gws/{app}:" in table.stdout for app in APPS), table.stdout
     listed = run_cli("dlq", "list", "-c", str(stack.config_path), "--json")
     assert listed.returncode == 0 and listed.stdout == "", listed.stderr[-2000:]
+
+
+def test_source_reset_takes_a_block_id_or_one_application(make_stack: Callable[..., Any]) -> None:
+    stack = make_stack(source={"id": "gws", "application": None, "applications": ["login", "drive", "token"]})
+    for app in ("login", "drive", "token"):
+        stack.store.record_windows(None, SourceMeta(f"gws/{app}", START, START), [])
+        assert stack.store.mark_source_failed(f"gws/{app}", SourceFailure("http_401", "refused", "anonymous", 1.0))
+    one = run_cli("source", "reset", "gws/token", "-c", str(stack.config_path))
+    assert one.returncode == 0 and json.loads(one.stdout)["cleared"] == ["gws/token"], one.stderr[-2000:]
+    block = run_cli("source", "reset", "gws", "-c", str(stack.config_path))
+    assert block.returncode == 0 and json.loads(block.stdout)["cleared"] == ["gws/drive", "gws/login"], block.stderr
+    unknown = run_cli("source", "reset", "gws/saml", "-c", str(stack.config_path))
+    assert unknown.returncode == 2 and "no source gws/saml in the config" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
