@@ -54,6 +54,9 @@ def test_one_block_five_applications_each_exactly_once(make_stack: Callable[...,
     assert table.returncode == 0 and all(f"gws/{app}:" in table.stdout for app in APPS), table.stdout
     listed = run_cli("dlq", "list", "-c", str(stack.config_path), "--json")
     assert listed.returncode == 0 and listed.stdout == "", listed.stderr[-2000:]
+    checked = run_cli("check", "-c", str(stack.config_path))
+    assert checked.returncode == 0, checked.stdout + checked.stderr[-2000:]
+    assert all(f"ok   source gws/{app} (google_reports)" in checked.stdout for app in APPS), checked.stdout
 
 
 def test_source_reset_takes_a_block_id_or_one_application(make_stack: Callable[..., Any]) -> None:
