@@ -23,9 +23,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from shared.errors import ConfigError
+from shared.google_apps import all_applications, check_applications, google_late_horizon
 from shared.timeutil import format_duration, format_instant, parse_duration, parse_instant
 
 Duration = Annotated[
@@ -39,29 +41,6 @@ Instant = Annotated[
     PlainSerializer(format_instant, return_type=str),
 ]
 
-# Google's "Data retention and lag times" table, rounded up: how late events of each
-# application may still appear. Used when a source does not set late_horizon.
-GOOGLE_LATE_HORIZONS: dict[str, timedelta] = {
-    "login": timedelta(hours=1),
-    "admin": timedelta(hours=1),
-    "saml": timedelta(hours=1),
-    "user_accounts": timedelta(hours=1),
-    "access_transparency": timedelta(hours=1),
-    "context_aware_access": timedelta(hours=1),
-    "chrome": timedelta(hours=1),
-    "mobile": timedelta(hours=1),
-    "rules": timedelta(hours=1),
-    "calendar": timedelta(hours=4),
-    "groups": timedelta(hours=4),
-    "groups_enterprise": timedelta(hours=4),
-    "drive": timedelta(hours=4),
-    "meet": timedelta(hours=4),
-    "chat": timedelta(hours=4),
-    "gmail": timedelta(hours=4),
-    "token": timedelta(hours=6),
-    "cloud_search": timedelta(hours=6),
-}
-DEFAULT_LATE_HORIZON = timedelta(hours=6)
 # Okta: bounded queries "may miss delayed events"; delays are usually seconds to minutes.
 OKTA_LATE_HORIZON = timedelta(hours=1)
 BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log"})
@@ -137,6 +116,8 @@ class SourceSettings(_Section):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     kind: str = "google_reports"  # a registered source (entry point group logpull.sources)
     application: str = "login"  # google_reports: the Reports API applicationName
+    # google_reports: one logical source <id>/<application> each (see expand_blocks)
+    applications: Annotated[tuple[str, ...] | None, BeforeValidator(all_applications)] = None
     domain: str | None = None  # okta_system_log: your Okta domain, e.g. example.okta.com
     start: Instant
     end: Instant | None = None  # optional: stop scheduling here (a fixed backfill)
@@ -156,6 +137,21 @@ class SourceSettings(_Section):
         if value not in known:
             raise ValueError(f"unknown source kind {value!r}; installed: {', '.join(sorted(known))}")
         return value
+
+    @field_validator("applications")
+    @classmethod
+    def _known_applications(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else check_applications(value)
+
+    @model_validator(mode="after")
+    def _applications_alone(self) -> SourceSettings:
+        if self.applications is None:
+            return self
+        if self.kind != "google_reports":
+            raise _field_error("applications", f"only a google_reports source takes applications, not {self.kind}")
+        if "application" in self.model_fields_set:
+            raise _field_error("applications", "give application or applications, not both")
+        return self
 
     @model_validator(mode="after")
     def _okta_needs_an_address(self) -> SourceSettings:
@@ -189,7 +185,26 @@ class SourceSettings(_Section):
             return self.late_horizon
         if self.kind == "okta_system_log":
             return OKTA_LATE_HORIZON
-        return GOOGLE_LATE_HORIZONS.get(self.application, DEFAULT_LATE_HORIZON)
+        return google_late_horizon(self.application)
+
+    @property
+    def block(self) -> str:
+        """The id of the config block this source comes from (its own id unless the
+        block lists applications: ``gws`` for ``gws/login``)."""
+        return self.id.partition("/")[0]
+
+    def expand(self) -> list[SourceSettings]:
+        """The logical sources of this block: itself, or one per application."""
+        if self.applications is None:
+            return [self]
+        return [self.model_copy(update={"id": f"{self.id}/{name}", "application": name, "applications": None})
+                for name in self.applications]
+
+
+def _field_error(field: str, message: str) -> ValidationError:
+    """A model check's error located at ``field`` (so that it reads ``sources[0].field``)."""
+    detail = InitErrorDetails(type=PydanticCustomError("value_error", message), loc=(field,), input=None)
+    return ValidationError.from_exception_data("SourceSettings", [detail])
 
 
 class LoggingSettings(_Section):
@@ -211,13 +226,16 @@ class Settings(BaseSettings):
     # the sources list read at start from ssm:NAME or s3://bucket/key instead (see load_settings)
     sources_from: str | None = Field(default=None, pattern=r"^(ssm:\S+|s3://[^/\s]+/\S+)$")
 
-    @model_validator(mode="after")
-    def _unique_source_ids(self) -> Settings:
-        ids = [source.id for source in self.sources]
+    @field_validator("sources")
+    @classmethod
+    def _expand_blocks(cls, blocks: list[SourceSettings]) -> list[SourceSettings]:
+        """Unique block ids; then a block with ``applications`` becomes one source per
+        application, so that everything else sees only logical sources."""
+        ids = [block.id for block in blocks]
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
             raise ValueError(f"duplicate source id(s): {', '.join(duplicated)}")
-        return self
+        return [source for block in blocks for source in block.expand()]
 
     def source(self, source_id: str) -> SourceSettings:
         for source in self.sources:

@@ -42,5 +42,10 @@ def _answers(sock: socket.socket, host: str, https: bool) -> None:
 
 
 def check_sources(settings: Settings) -> None:
+    """Each distinct endpoint once (the applications of a block share theirs), named by
+    the first source that uses it."""
+    endpoints: dict[str, str] = {}
     for source in settings.sources:
-        check_reachable(source.api_endpoint or GOOGLE_API, f"source {source.id}: API endpoint")
+        endpoints.setdefault(source.api_endpoint or GOOGLE_API, source.id)
+    for url, source_id in endpoints.items():
+        check_reachable(url, f"source {source_id}: API endpoint")

@@ -87,6 +87,7 @@ def config_text(aws_url: str, api_url: str, sink: str, name: str, **over: Any) -
               "window": "1h", "settle": "1m", "page_size": 100, "late_horizon": "1m",
               "credentials": "anonymous", "kind": "google_reports"}
     source.update(over.pop("source", {}))
+    source = {k: v for k, v in source.items() if v is not None}  # None: leave the key out
     worker = {"task_deadline": "30s", "lease": "10s", "receive_wait": "1s"}
     worker.update(over.pop("worker", {}))
 

@@ -221,16 +221,18 @@ def source() -> None:
 @click.argument("source_ids", nargs=-1, required=True, metavar="SOURCE...")
 def source_reset(config: str | None, source_ids: tuple[str, ...]) -> None:
     """Clear the failed mark of these sources (set when their credentials could not be
-    loaded or were refused) and send their waiting windows again."""
+    loaded or were refused) and send their waiting windows again. A block's id (``gws``)
+    names all its applications (``gws/login``, ...)."""
     from orchestrator.source_failure import clear_all
     from shared.errors import UsageError
 
     settings = _settings(config)
-    unknown = sorted(set(source_ids) - {s.id for s in settings.sources})
+    unknown = sorted(set(source_ids) - {s.id for s in settings.sources} - {s.block for s in settings.sources})
     if unknown:
         raise UsageError(f"no source {', '.join(unknown)} in the config")
+    wanted = [s.id for s in settings.sources if s.id in source_ids or s.block in source_ids]
     store, queue = aws_ports(settings)
-    cleared = clear_all(settings, store, queue, source_ids, why="logpull source reset")
+    cleared = clear_all(settings, store, queue, wanted, why="logpull source reset")
     click.echo(json.dumps({"cleared": sorted(cleared), "resent": cleared}))
 
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# The ``applicationName`` enum of ``reports.activities.list`` in the admin.reports_v1
-# discovery document (revision 20260929).
-APPLICATION_NAMES: tuple[str, ...] = (
-    "access_transparency", "admin", "calendar", "chat", "drive", "gcp", "gmail", "gplus",
-    "groups", "groups_enterprise", "jamboard", "login", "meet", "mobile", "rules", "saml",
-    "token", "user_accounts", "context_aware_access", "chrome", "data_studio", "keep",
-    "vault", "gemini_in_workspace_apps", "classroom", "assignments", "cloud_search",
-    "tasks", "data_migration", "meet_hardware", "directory_sync", "ldap", "profile",
-    "access_evaluation", "admin_data_action", "contacts", "takeout", "graduation", "voice",
-    "chrome_sync", "workspace_studio", "gemini_notebook",
-)  # fmt: skip
+from shared.google_apps import APPLICATION_NAMES
+
+__all__ = ["APPLICATION_NAMES", "Event", "event_variants"]
+
 
 Event = dict[str, Any]
 
