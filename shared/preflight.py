@@ -6,7 +6,7 @@ import socket
 import ssl
 from urllib.parse import urlsplit
 
-from shared.config import Settings
+from shared.config import Settings, SourceSettings
 from shared.errors import EndpointUnreachable
 
 GOOGLE_API = "https://admin.googleapis.com"
@@ -41,11 +41,20 @@ def _answers(sock: socket.socket, host: str, https: bool) -> None:
     sock.recv(1)
 
 
+def api_address(source: SourceSettings) -> str:
+    """Where the source's requests go: its ``api_endpoint``, else the service's own."""
+    if source.api_endpoint:
+        return source.api_endpoint
+    if source.kind == "okta_system_log" and source.domain:
+        return f"https://{source.domain}"
+    return GOOGLE_API
+
+
 def check_sources(settings: Settings) -> None:
     """Each distinct endpoint once (the applications of a block share theirs), named by
     the first source that uses it."""
     endpoints: dict[str, str] = {}
     for source in settings.sources:
-        endpoints.setdefault(source.api_endpoint or GOOGLE_API, source.id)
+        endpoints.setdefault(api_address(source), source.id)
     for url, source_id in endpoints.items():
         check_reachable(url, f"source {source_id}: API endpoint")

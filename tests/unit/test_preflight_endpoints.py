@@ -43,3 +43,15 @@ def test_each_endpoint_is_tried_once(counting_endpoint: tuple[str, list[int]]) -
              "applications": ["login", "admin", "drive", "token", "saml"]}
     check_sources(Settings(sources=[block, {"id": "other", "start": "2026-11-01T00:00:00Z", "api_endpoint": url}]))
     assert accepted == [1]
+
+
+def test_an_okta_source_is_checked_at_its_own_domain() -> None:
+    """Not at Google's address: an Okta source that gives only ``domain`` reaches
+    ``https://<domain>``; a Google source without api_endpoint reaches Google."""
+    from shared.preflight import GOOGLE_API, api_address
+
+    settings = Settings(sources=[
+        {"id": "okta", "kind": "okta_system_log", "domain": "example.okta.com", "start": "2026-11-01T00:00:00Z"},
+        {"id": "gws", "start": "2026-11-01T00:00:00Z"},
+    ])
+    assert [api_address(s) for s in settings.sources] == ["https://example.okta.com", GOOGLE_API]
