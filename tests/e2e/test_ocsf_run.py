@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 from ocsf_checks import check_one_per_raw, ocsf_output, validate
-from tests_e2e_helpers import Processes, kill_workers_until
+from tests_e2e_helpers import Processes, kill_workers_until, run_cli
 
 from shared.config import load_settings
+from shared.sink_reader import iter_committed_items
 from shared.verify import compare
 from worker.context import build_source
 
@@ -94,6 +95,16 @@ def test_ocsf_output_is_exactly_once_with_workers_killed(make_stack: Callable[..
     classes = Counter(o["class_uid"] for o in objects)
     expected = {0, 3001, 3002, 3006, 6003} if api.kind == "google_reports" else {0, 3001, 3002}
     assert set(classes) == expected, classes
-    for obj in {(o["class_uid"], o["activity_id"], o["status_id"] if "status_id" in o else None): o
+    for obj in {(o["class_uid"], o["activity_id"], o.get("status_id")): o
                 for o in objects}.values():
         validate(obj)
+
+
+def test_the_demo_writes_and_counts_ocsf_output(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = run_cli("demo", "--events", "1500", "--days", "0.5", "--workers", "2", "--page-latency", "0.01",
+                     "--ocsf", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "1,500 objects for 1,500 raw events: missing 0" in " ".join(result.stdout.split()), result.stdout
+    objects = list(iter_committed_items(out / "ocsf"))
+    assert len(objects) == 1500 and {o["class_uid"] for o in objects} == {3002}
