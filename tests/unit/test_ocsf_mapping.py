@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -138,3 +139,12 @@ def test_a_part_has_one_line_per_event_in_order_and_raw_data_is_the_line_as_rece
         obj = json.loads(line)
         assert obj["metadata"]["uid"] == ev.identity and obj["raw_data"] == ev.raw.decode()
     assert OCSF_VERSION == SCHEMA_VERSION
+
+
+def test_the_readme_examples_are_valid_objects_of_each_mapped_class() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Normalised output (OCSF)", 1)[1].split("\n## ", 1)[0]
+    examples = [json.loads(block.split("```", 1)[0]) for block in section.split("```json\n")[1:]]
+    for obj in examples:
+        validate(obj)
+    assert sorted(o["class_uid"] for o in examples) == [0, 3001, 3002, 3004, 3006, 6003]
