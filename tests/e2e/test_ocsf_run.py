@@ -6,6 +6,7 @@ and the OCSF output holds exactly one object per committed raw event, matched by
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter
@@ -108,3 +109,24 @@ def test_the_demo_writes_and_counts_ocsf_output(tmp_path: Path) -> None:
     assert "1,500 objects for 1,500 raw events: missing 0" in " ".join(result.stdout.split()), result.stdout
     objects = list(iter_committed_items(out / "ocsf"))
     assert len(objects) == 1500 and {o["class_uid"] for o in objects} == {3002}
+
+
+def test_init_creates_the_ocsf_bucket_and_check_probes_both_roots(make_stack: Callable[..., Any], simulator: Any,
+                                                                    tmp_path: Path) -> None:
+    sim = simulator(events=100, seed=1)
+    stack = make_stack(sim.url, sink="s3")
+    bucket = stack.settings.sink.url.removeprefix("s3://").split("/")[0]
+    text = stack.config_path.read_text(encoding="utf-8")
+    stack.config_path.write_text(text.replace("create_bucket = true", f'create_bucket = true\nocsf_url = "s3://{bucket}-ocsf/n"'),
+                                 encoding="utf-8")
+    init = run_cli("init", "-c", str(stack.config_path))
+    assert init.returncode == 0, init.stderr[-2000:]
+    assert json.loads(init.stdout)["ocsf_bucket"] == f"{bucket}-ocsf"
+    check = run_cli("check", "-c", str(stack.config_path))
+    assert check.returncode == 0 and f"ok   sink s3://{bucket}-ocsf/n (OCSF)" in check.stdout, check.stdout
+    blocked = tmp_path / "blocker"
+    blocked.write_text("x")
+    stack.config_path.write_text(text.replace("create_bucket = true", f'ocsf_url = "file://{blocked}/ocsf"'),
+                                 encoding="utf-8")
+    check = run_cli("check", "-c", str(stack.config_path))
+    assert check.returncode == 1 and f"FAIL sink file://{blocked}/ocsf is not writable" in check.stdout, check.stdout
