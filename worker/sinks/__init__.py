@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import SinkSettings
 from worker.sinks.base import Sink
 from worker.sinks.file_sink import FileSink
+
+if TYPE_CHECKING:
+    from worker.sinks.s3_sink import S3Sink
 
 
 def open_sink(settings: SinkSettings, s3_client_factory: Callable[[], Any] | None = None) -> Sink:
@@ -22,7 +25,8 @@ def open_sink(settings: SinkSettings, s3_client_factory: Callable[[], Any] | Non
     return OcsfTeeSink(raw, ocsf, raw_suffix, ocsf_suffix, raw_data=settings.ocsf_raw)
 
 
-def _open(url: str, settings: SinkSettings, s3_client_factory: Callable[[], Any] | None) -> tuple[Sink, str]:
+def _open(url: str, settings: SinkSettings,
+          s3_client_factory: Callable[[], Any] | None) -> tuple[FileSink | S3Sink, str]:
     if url.startswith("file://"):
         sink = FileSink(url.removeprefix("file://"), compression=settings.compression or "none")
         return sink, sink.suffix

@@ -9,6 +9,9 @@ The pair follows the raw sink's protocol (see worker.sinks.base) as one part:
   roll-forward that publishes it publishes the OCSF part again first (a no-op);
 * ``published`` holds only when both are, so a window is caught up only then.
 
+A part staged before ``ocsf_url`` was set has no OCSF half: its publish (a roll-forward)
+logs ``ocsf_part_missing`` and publishes the raw half alone.
+
 The OCSF part's staged name is the raw one's with the OCSF sink's suffix (the two roots
 may compress differently); its committed name is the raw one's too, under its own root.
 """
@@ -16,16 +19,26 @@ may compress differently); its committed name is the raw one's too, under its ow
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
+from shared.errors import LogpullError
+from shared.log import get_logger
 from shared.models import WindowKey
 from worker.ocsf import normalise
 from worker.sinks.base import Sink, staged_name
 from worker.sources.base import Event
 
+log = get_logger(__name__)
+
+
+class OcsfRoot(Sink, Protocol):
+    """The OCSF root: a sink that can also tell whether a staged name holds a part."""
+
+    def holds(self, name: str) -> bool: ...
+
 
 class OcsfTeeSink:
-    def __init__(self, raw: Sink, ocsf: Sink, raw_suffix: str, ocsf_suffix: str, raw_data: bool = True) -> None:
+    def __init__(self, raw: Sink, ocsf: OcsfRoot, raw_suffix: str, ocsf_suffix: str, raw_data: bool = True) -> None:
         self.raw, self.ocsf = raw, ocsf
         self._raw_suffix, self._ocsf_suffix = raw_suffix, ocsf_suffix
         self.raw_data = raw_data
@@ -44,7 +57,15 @@ class OcsfTeeSink:
         return staged.removesuffix(self._raw_suffix) + self._ocsf_suffix
 
     def publish(self, key: WindowKey, seq: int, staged: str) -> None:
-        self.ocsf.publish(key, seq, self._ocsf_staged(staged))
+        ocsf_staged = self._ocsf_staged(staged)
+        try:
+            self.ocsf.publish(key, seq, ocsf_staged)
+        except LogpullError:
+            if self.ocsf.published(key, seq) or self.ocsf.holds(ocsf_staged):
+                raise  # its OCSF half is there: a real failure, retried like any publish
+            # a part staged before ocsf_url was set (a crash left it for the roll-forward):
+            # it has no OCSF half; publish its raw half rather than hold the window up
+            log.warning("ocsf_part_missing", source=key.source, window_start=key.start.isoformat(), seq=seq)
         self.raw.publish(key, seq, staged)
 
     def published(self, key: WindowKey, seq: int) -> bool:
