@@ -4,7 +4,7 @@ OCSF half first; a part staged before ``ocsf_url`` was set publishes its raw hal
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
