@@ -148,3 +148,14 @@ def test_the_readme_examples_are_valid_objects_of_each_mapped_class() -> None:
     for obj in examples:
         validate(obj)
     assert sorted(o["class_uid"] for o in examples) == [0, 3001, 3002, 3004, 3006, 6003]
+
+
+def test_an_event_a_mapping_cannot_handle_gets_the_generic_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(reader: Any) -> Any:
+        raise KeyError("a shape the table never expected")
+
+    monkeypatch.setitem(google.TABLE, "login", broken)
+    obj = to_ocsf(event(GOOGLE_ITEM), "gws")
+    validate(obj)
+    assert (obj["class_uid"], obj["metadata"]["uid"]) == (0, GOOGLE.identity(GOOGLE_ITEM))
+    assert obj["unmapped"] == GOOGLE_ITEM

@@ -14,11 +14,14 @@ from typing import Any
 
 import orjson
 
+from shared.log import get_logger
 from worker.ocsf import google, okta
 from worker.ocsf._common import OCSF_VERSION, Mapped, Reader, assemble, generic
 from worker.sources.base import Event
 
 __all__ = ["OCSF_VERSION", "normalise", "to_ocsf"]
+
+log = get_logger(__name__)
 
 
 def _mapping(reader: Reader) -> Mapped:
@@ -31,11 +34,18 @@ def _mapping(reader: Reader) -> Mapped:
 
 
 def to_ocsf(event: Event, source: str, raw_data: bool = True) -> dict[str, Any]:
-    """One event as an OCSF object (``source``: the logpull source id it was read by)."""
+    """One event as an OCSF object (``source``: the logpull source id it was read by).
+    An event a mapping cannot handle (a shape it never expected) gets the generic class
+    rather than hold its page back: normalising never fails a commit."""
     item = orjson.loads(event.raw)
     reader = Reader(item if isinstance(item, dict) else {"value": item})
-    return assemble(_mapping(reader), reader, event.identity, event.time, source,
-                    event.raw if raw_data else None)
+    try:
+        mapped = _mapping(reader)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        log.warning("ocsf_mapping_failed", uid=event.identity, error=f"{type(exc).__name__}: {exc}")
+        reader = Reader(reader.item)
+        mapped = generic(reader)
+    return assemble(mapped, reader, event.identity, event.time, source, event.raw if raw_data else None)
 
 
 def normalise(events: Iterable[Event], source: str, raw_data: bool = True) -> bytes:
