@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from shared.errors import ConfigError
 from shared.google_apps import all_applications, check_applications, google_late_horizon
+from shared.sink_roots import check_apart
 from shared.timeutil import format_duration, format_instant, parse_duration, parse_instant
 
 Duration = Annotated[
@@ -100,16 +101,26 @@ class SinkSettings(_Section):
     compression: Literal["none", "gzip"] | None = None  # default: none for file://, gzip for s3://
     kms_key_id: str | None = None  # s3://: SSE-KMS with this key (id, ARN or alias)
     create_bucket: bool = False  # s3://: `logpull init` creates the bucket if missing
+    ocsf_url: str | None = None  # also every committed event as OCSF, under this root
+    ocsf_raw: bool = True  # each OCSF object carries the event as received (raw_data)
 
-    @field_validator("url")
+    @field_validator("url", "ocsf_url")
     @classmethod
-    def _known_scheme(cls, value: str) -> str:
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("file://", "s3://")):
             raise ValueError(f"unsupported sink {value!r}: use file://PATH or s3://bucket/prefix")
         bucket = value.removeprefix("s3://").partition("/")[0]
         if value.startswith("s3://") and not _BUCKET.fullmatch(bucket):
             raise ValueError(f"sink {value!r}: {bucket!r} is not an S3 bucket name (use s3://bucket/prefix)")
         return value
+
+    @model_validator(mode="after")
+    def _ocsf_root_apart(self) -> SinkSettings:
+        if self.ocsf_url is not None:
+            check_apart(self.url, self.ocsf_url, "sink.ocsf_url")
+        return self
 
 
 class SourceSettings(_Section):

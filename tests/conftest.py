@@ -111,6 +111,7 @@ enqueue_grace = "{over.pop("enqueue_grace", "2s")}"
 [sink]
 url = "{sink}"
 create_bucket = true
+{over.pop("sink_extra", "")}
 
 [logging]
 level = "info"
@@ -132,6 +133,9 @@ def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
         name = f"t{uuid.uuid4().hex[:10]}"
         root = tmp_path / f"sink-{name}"
         url = f"s3://{name}-sink/audit" if sink == "s3" else f"file://{root}"
+        if over.pop("ocsf", False):  # normalised output too, under a root of its own
+            ocsf_url = f"s3://{name}-sink/ocsf" if sink == "s3" else f"file://{root}-ocsf"
+            over["sink_extra"] = f'ocsf_url = "{ocsf_url}"\n' + over.get("sink_extra", "")
         path = write_config(tmp_path / f"{name}.toml",
                             config_text(aws_url or aws_endpoint, api_url, url, name, **over))
         settings = load_settings(path)

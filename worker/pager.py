@@ -21,7 +21,8 @@ from worker.context import WorkerContext
 from worker.dedup import Filtered, filter_page
 from worker.retry import call_with_retries
 from worker.sinks.base import encode_lines
-from worker.sources.base import Page, Query, Source
+from worker.sinks.ocsf_tee import OcsfTeeSink
+from worker.sources.base import Event, Page, Query, Source
 
 log = get_logger(__name__)
 MAX_TOKEN_RESETS = 20
@@ -328,7 +329,8 @@ class Pager:
         part = None
         if filtered.items:
             meta = {"source": key.source, "pass": key.pass_no, "window_start": format_instant(key.start)}
-            part = writers.stager.submit(self._stage, key, record.pages, encode_lines(filtered.items, meta))
+            part = writers.stager.submit(self._stage, key, record.pages, encode_lines(filtered.items, meta),
+                                         filtered.items)
         last = page.next_token is None
         after = record.evolve(
             version=record.version + 1,
@@ -385,8 +387,11 @@ class Pager:
             self.stats.dropped_seen += prepared.filtered.dropped_seen
         self.stats.checkpoints += 1
 
-    def _stage(self, key: WindowKey, seq: int, lines: bytes) -> tuple[int, str]:
-        staged = self.ctx.sink.stage(key, seq, self.owner, lines)
+    def _stage(self, key: WindowKey, seq: int, lines: bytes, events: list[Event]) -> tuple[int, str]:
+        sink = self.ctx.sink
+        if isinstance(sink, OcsfTeeSink):  # its OCSF part first: the checkpoint waits for both
+            sink.stage_normalised(key, seq, self.owner, events)
+        staged = sink.stage(key, seq, self.owner, lines)
         self.ctx.fault("after_stage")
         return seq, staged
 

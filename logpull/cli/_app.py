@@ -82,17 +82,17 @@ def init(config: str | None) -> None:
     from shared.aws.provision import ensure_queues, ensure_table
 
     settings = _settings(config)
-    bucket = None
-    if settings.sink.url.startswith("s3://") and settings.sink.create_bucket:
-        from worker.sinks.s3_sink import ensure_bucket
+    buckets = {}
+    for name, url in (("bucket", settings.sink.url), ("ocsf_bucket", settings.sink.ocsf_url)):
+        if url is not None and url.startswith("s3://") and settings.sink.create_bucket:
+            from worker.sinks.s3_sink import ensure_bucket
 
-        bucket = ensure_bucket(client("s3", settings.aws), settings.sink.url)
+            buckets[name] = ensure_bucket(client("s3", settings.aws), url)
     probe_sink(settings)  # before creating anything: a sink that cannot be written is the operator's to fix
     queues = ensure_queues(client("sqs", settings.aws), settings)
     table = ensure_table(client("dynamodb", settings.aws), settings)
     created = {"queue": queues["queue"], "dlq": queues["dlq"], "table": table}
-    if bucket is not None:
-        created["bucket"] = bucket
+    created.update(buckets)
     click.echo(json.dumps(created))
 
 

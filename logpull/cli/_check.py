@@ -81,6 +81,8 @@ def _check_sink(settings: Settings, report: Report) -> None:
         report.fail(what, cause or exc.message, exc.hint or "check the sink's address and access")
         return
     report.ok(f"sink {settings.sink.url}: wrote and deleted a probe object")
+    if settings.sink.ocsf_url is not None:
+        report.ok(f"sink {settings.sink.ocsf_url} (OCSF): wrote and deleted a probe object")
 
 
 def _warn_future(settings: Settings, now: float, report: Report) -> None:

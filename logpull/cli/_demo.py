@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from logpull.cli._demo_ocsf import count_ocsf
 from logpull.cli._demo_summary import DemoOutcome, print_closing_table
 from logpull.cli._progress import ProgressDisplay
 from logpull.cli._running import published_in_sink
@@ -41,6 +42,7 @@ class DemoOptions:
     page_latency: float
     fault_rate: float
     seed: int
+    ocsf: bool = False  # also write OCSF under <out>/ocsf and count it against the raw output
 
 
 def _out_dir(out: str | None) -> Path:
@@ -70,6 +72,7 @@ receive_wait = "1s"
 
 [sink]
 url = "file://{out / 'sink'}"
+{f'ocsf_url = "file://{out / "ocsf"}"' if options.ocsf else ""}
 
 [logging]
 level = "warning"
@@ -121,6 +124,7 @@ def run_demo(options: DemoOptions) -> int:
             progress = local.until_caught_up(pool, display)
         seconds = time.monotonic() - began
         result = compare_sink(sim.ground_truth(), str(out / "sink"))
+        ocsf = count_ocsf(settings, out / "sink", out / "ocsf") if options.ocsf else None
         stats = sim.stats()
         late = sum(ledger(s, list(store.list_windows(s.id))).late_events for s in settings.sources)
     finally:
@@ -133,7 +137,7 @@ def run_demo(options: DemoOptions) -> int:
         continuations=progress.continuations,
         first_pages_reread=sum(max(0, q["count"] - 1) for q in stats["first_page_requests"]),
         late_events=late, worker_restarts=pool.restarts, seconds=seconds, sink=str(out / "sink"),
-        faults=dict(stats["faults"]),
+        faults=dict(stats["faults"]), ocsf=ocsf,
     )
     print_closing_table(outcome)
     return 0 if outcome.exact and not progress.windows_failed else 1

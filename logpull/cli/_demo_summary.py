@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from logpull.cli._demo_ocsf import OcsfCount
+
 from rich.console import Console
 from rich.table import Table
 
@@ -34,10 +36,12 @@ class DemoOutcome:
     seconds: float
     sink: str
     faults: dict[str, int] = field(default_factory=dict)
+    ocsf: OcsfCount | None = None  # --ocsf: the normalised output counted against the raw one
 
     @property
     def exact(self) -> bool:
-        return not (self.missing or self.duplicates or self.unexpected or self.altered)
+        ocsf_exact = self.ocsf is None or self.ocsf.exact
+        return ocsf_exact and not (self.missing or self.duplicates or self.unexpected or self.altered)
 
 
 def _faults(outcome: DemoOutcome) -> str:
@@ -65,7 +69,14 @@ def closing_rows(outcome: DemoOutcome) -> list[tuple[str, str]]:
                               f"unexpected {outcome.unexpected:,}, altered {outcome.altered:,}"),
         ("time", f"{outcome.seconds:,.1f}s{rate}"),
         ("sink", outcome.sink),
-    ]
+    ] + _ocsf_rows(outcome.ocsf)
+
+
+def _ocsf_rows(ocsf: OcsfCount | None) -> list[tuple[str, str]]:
+    if ocsf is None:
+        return []
+    return [("OCSF output", f"{ocsf.objects:,} objects for {ocsf.events:,} raw events: missing {ocsf.missing:,}, "
+                            f"duplicates {ocsf.duplicates:,}, unexpected {ocsf.unexpected:,}")]
 
 
 def print_closing_table(outcome: DemoOutcome, console: Console | None = None) -> None:

@@ -98,9 +98,11 @@ def simulate(api: str, token: str, host: str, port: int, events: int, seed: int,
               help="Seconds per page, like the real API (windows then need continuations).")
 @click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--ocsf", is_flag=True, help="Also write every event normalised to OCSF (under OUT/ocsf) "
+              "and count one object per raw event.")
 def demo(events: int, workers: int, out: str | None, days: float, window: timedelta,
          page_size: int, task_deadline: timedelta, page_latency: float, fault_rate: float,
-         seed: int) -> None:
+         seed: int, ocsf: bool) -> None:
     """The whole pipeline on an embedded default: a moto server (AWS over HTTP) and the
     Reports-API simulator in-process, init, orchestrator and worker processes until
     caught up; then the sink is checked against the simulator's ground truth.
@@ -114,5 +116,5 @@ def demo(events: int, workers: int, out: str | None, days: float, window: timede
 
     options = DemoOptions(events=events, workers=workers, out=out, days=days, window=window,
                           page_size=page_size, task_deadline=task_deadline,
-                          page_latency=page_latency, fault_rate=fault_rate, seed=seed)
+                          page_latency=page_latency, fault_rate=fault_rate, seed=seed, ocsf=ocsf)
     sys.exit(run_demo(options))

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import SinkSettings
 from worker.sinks.base import Sink
 from worker.sinks.file_sink import FileSink
 
+if TYPE_CHECKING:
+    from worker.sinks.s3_sink import S3Sink
+
 
 def open_sink(settings: SinkSettings, s3_client_factory: Callable[[], Any] | None = None) -> Sink:
-    if settings.url.startswith("file://"):
-        return FileSink(settings.url.removeprefix("file://"), compression=settings.compression or "none")
+    """The sink of ``settings.url``; with ``ocsf_url``, a pair that writes both roots
+    (``worker.sinks.ocsf_tee``)."""
+    raw, raw_suffix = _open(settings.url, settings, s3_client_factory)
+    if settings.ocsf_url is None:
+        return raw
+    from worker.sinks.ocsf_tee import OcsfTeeSink
+
+    ocsf, ocsf_suffix = _open(settings.ocsf_url, settings, s3_client_factory)
+    return OcsfTeeSink(raw, ocsf, raw_suffix, ocsf_suffix, raw_data=settings.ocsf_raw)
+
+
+def _open(url: str, settings: SinkSettings,
+          s3_client_factory: Callable[[], Any] | None) -> tuple[FileSink | S3Sink, str]:
+    if url.startswith("file://"):
+        sink = FileSink(url.removeprefix("file://"), compression=settings.compression or "none")
+        return sink, sink.suffix
     from worker.sinks.s3_sink import S3Sink
 
     if s3_client_factory is None:
         raise ValueError("an s3:// sink needs an S3 client")
-    return S3Sink.from_url(settings.url, settings.compression or "gzip", s3_client_factory,
-                           settings.kms_key_id)
+    s3 = S3Sink.from_url(url, settings.compression or "gzip", s3_client_factory, settings.kms_key_id)
+    return s3, s3.suffix

@@ -63,6 +63,10 @@ class FileSink:
     def published(self, key: WindowKey, seq: int) -> bool:
         return (self.root / committed_name(key, seq, self.suffix)).exists()
 
+    def holds(self, name: str) -> bool:
+        """An object (e.g. a staged part) is there under ``name``."""
+        return (self.root / name).exists()
+
     def cleanup(self, key: WindowKey) -> None:
         shutil.rmtree(self.root / staging_prefix(key), ignore_errors=True)
 

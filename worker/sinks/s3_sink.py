@@ -106,6 +106,10 @@ class S3Sink:
     def published(self, key: WindowKey, seq: int) -> bool:
         return self._exists(self._key(committed_name(key, seq, self.suffix)))
 
+    def holds(self, name: str) -> bool:
+        """An object (e.g. a staged part) is there under ``name``."""
+        return self._exists(self._key(name))
+
     def cleanup(self, key: WindowKey) -> None:
         for name in self._list(self._key(staging_prefix(key))):
             self._call("delete_object", Bucket=self.bucket, Key=name)
