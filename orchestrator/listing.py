@@ -53,9 +53,10 @@ class WindowListing:
         """Remember ``mark`` and store it if the meta item's lags (a lost race: next tick)."""
         self._marks[source.id] = mark
         stored = meta.settled
-        if stored is None or stored.basis != mark.basis or stored.until < mark.until:
-            if mark.until > source.start or stored is not None:
-                self.store.advance_settled(source.id, stored, mark)
+        behind = mark.until > source.start if stored is None else (stored.basis != mark.basis
+                                                                   or stored.until < mark.until)
+        if behind:
+            self.store.advance_settled(source.id, stored, mark)
 
     def settled_until(self, source_id: str) -> datetime | None:
         mark = self._marks.get(source_id)
