@@ -17,6 +17,7 @@ from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, SourceMeta, TaskMessage, WindowKey, WindowRecord
+from shared.settled import SettledMark
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import due_final_passes
 from orchestrator.ledger import Ledger, log_ledger
@@ -37,6 +38,7 @@ class TickResult:
     final_passes: dict[str, int] = field(default_factory=dict)
     windows: dict[str, list[WindowRecord]] = field(default_factory=dict)  # as listed this tick (past the settled)
     ledgers: dict[str, Ledger] = field(default_factory=dict)
+    settled: dict[str, SettledMark] = field(default_factory=dict)  # where ``windows`` begin
     rescued: dict[str, int] = field(default_factory=dict)
     failed_sources: dict[str, SourceFailure] = field(default_factory=dict)  # marked failed: nothing sent
 
@@ -73,6 +75,7 @@ class Orchestrator:
             meta = metas[source.id]  # as read, and moved by our own recording: scheduling is done with it
             listed = self.listing.windows(source, meta, self._listing_bound(source, meta, room))
             windows = result.windows[source.id] = listed.windows  # past the settled prefix
+            result.settled[source.id] = listed.settled
             if meta is not None and meta.failed is not None:
                 if not source_failure.credentials_changed(source, meta):
                     result.failed_sources[source.id] = meta.failed  # (its windows wait for a reset)

@@ -194,3 +194,29 @@ def test_a_slower_orchestrator_cannot_move_the_mark_back(make_stack: Callable[..
     assert store.get_meta(source.id).settled.until == T0 + 5 * HOUR  # B's mark stays: A's write was refused
     again = a.windows(source, store.get_meta(source.id))  # a.store is Interleaved: B has nothing more to do
     assert again.settled.until == T0 + 5 * HOUR and [w.key.start for w in again.windows] == [T0 + 5 * HOUR]
+
+
+class NotYet(Exception):
+    """``until_caught_up`` would wait for more."""
+
+
+def test_run_until_caught_up_still_waits_for_a_settled_window_whose_last_part_is_not_published(
+        make_stack: Callable[..., Any]) -> None:
+    from orchestrator.local_run import LocalRun
+
+    stack = make_stack()
+    add_history(stack.store, stack.settings.sources[0].id, 40)
+    Orchestrator(stack.settings, stack.store, stack.queue, clock=at(40.5)).tick()  # a scheduled tick: the mark moves
+    assert stack.store.get_meta("gws-login").settled.until == T0 + 40 * HOUR
+
+    def waiting(_seconds: float, _windows: int) -> None:
+        raise NotYet
+
+    # a worker died between the last checkpoint of window 3 and its publish: done, settled, not in the sink
+    unpublished = LocalRun(stack.settings, stack.store, stack.queue, clock=at(40.5),
+                           published=lambda w: w.key.start != T0 + 3 * HOUR)
+    with pytest.raises(NotYet):
+        unpublished.until_caught_up(None, wait=waiting)
+    done = LocalRun(stack.settings, stack.store, stack.queue, clock=at(40.5), published=lambda w: True)
+    progress = done.until_caught_up(None, wait=waiting)
+    assert progress.finished and progress.windows_done == 40 and progress.events == 40 * 7
