@@ -8,7 +8,8 @@ and a tail still in play: its last two windows wait for their final passes (runn
 with a live lease). Then: the first tick (no settled mark yet: it reads every window
 once and stores the mark), a cold tick (a new Orchestrator, as on a fresh Lambda
 container), a steady tick (the same Orchestrator again, nothing new), and after as much
-history again, another cold tick: it must cost what the first cold tick cost.
+history again, another cold tick: it must cost what the first cold tick cost. (Before the
+settled mark, a cold tick made 3 requests per source here and read every window.)
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from shared.timeutil import format_instant
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-APPLICATIONS = sorted(GOOGLE_LATE_HORIZONS)[:30]
+# the Reports API's documented applications, then made-up ones up to 30 (names only: no API is called)
+APPLICATIONS = [*sorted(GOOGLE_LATE_HORIZONS), *(f"app{i:02d}" for i in range(30))][:30]
 TAIL = 2  # windows per source still waiting for their final pass
 
 
@@ -154,7 +156,8 @@ def control_plane(workdir: Path, tenants: int, apps: int, history: int) -> dict[
             warm = fresh(hours)
             out[f"first{phase}"] = tick(warm)  # moves the mark over what became settled
             out[f"cold{phase}"] = tick(fresh(hours))
-            out[f"steady{phase}"] = tick(warm)
+            if not phase:  # (steady after twice the history would cost what it costs here: skipped for time)
+                out["steady"] = tick(warm)
     out["cold_grows_with_history"] = any(out["cold_2x"][k] != out["cold"][k]
                                          for k in ("requests", "windows_read_per_source"))
     return out
