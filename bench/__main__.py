@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from bench import _figures as fig
+from bench._control_plane import control_plane
 from shared.aws.emulator import use_dummy_credentials
 
 SIZES = {
     "full": {"events": 300_000, "repeats": 3, "windows": 192, "pages_per_window": 3, "workers": [1, 2, 4, 8],
-             "requests_events": 300_000, "kills": 5, "memory_events": 20_000},
+             "requests_events": 300_000, "kills": 5, "memory_events": 20_000, "control_plane": (10, 30, 8)},
     "quick": {"events": 3_000, "repeats": 1, "windows": 8, "pages_per_window": 1, "workers": [1, 2],
-              "requests_events": 3_000, "kills": 1, "memory_events": 1_000},
+              "requests_events": 3_000, "kills": 1, "memory_events": 1_000, "control_plane": (2, 10, 6)},
 }
 
 
@@ -42,6 +43,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
             ("aws_requests", lambda: fig.aws_requests(work, sizes["requests_events"])),
             ("crash_rereads", lambda: fig.crash_rereads(work, sizes["kills"])),
             ("memory", lambda: fig.memory(work, sizes["memory_events"])),
+            ("control_plane", lambda: control_plane(work, *sizes["control_plane"])),  # tenants, apps, hours
         ]
         for name, step in steps:
             began = time.perf_counter()
@@ -73,11 +75,19 @@ def print_table(r: dict[str, Any]) -> None:
         ("pages re-read per crash", f"{k['reread_per_kill']:.2f}", f"{k['kills']} SIGKILLs", "<= 1"),
         ("peak RSS growth, window x10", f"{m['growth']:.2f}x",
          ", ".join(f"{e} ev: {v / 1024:.0f} MiB" for e, v in m["peak_rss_kib"].items()), "<= 1.2x"),
+        control_plane_row(r["control_plane"]),
     ]
     print(f"\nlogpull benchmark ({r['size']}) on {r['machine']['cpus']} CPUs, Python {r['machine']['python']}")
     width = max(len(row[0]) for row in rows)
     for name, value, detail, target in rows:
         print(f"  {name:<{width}}  {value:>8}  target {target:<10}  {detail}")
+
+
+def control_plane_row(cp: dict[str, Any]) -> tuple[str, str, str, str]:
+    return ("AWS requests per tick per source (steady)", f"{cp['steady']['per_source']:.2f}",
+            f"{cp['sources']} sources; cold {cp['cold']['per_source']:.2f} after {cp['history_windows']} windows "
+            f"each, {cp['cold_2x']['per_source']:.2f} after {2 * cp['history_windows']}; tick "
+            f"{cp['steady']['tick_s']} s steady, {cp['cold']['tick_s']} s cold (moto)", "flat in history")
 
 
 def main() -> None:

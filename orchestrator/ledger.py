@@ -13,6 +13,7 @@ from orchestrator.late import final_until
 from shared.config import SourceSettings
 from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, WINDOW_STATES, WindowRecord
+from shared.settled import SettledMark
 from shared.timeutil import format_instant
 
 log = get_logger("logpull.ledger")
@@ -58,22 +59,27 @@ class Ledger:
         }
 
 
-def ledger(source: SourceSettings, windows: list[WindowRecord]) -> Ledger:
+def ledger(source: SourceSettings, windows: list[WindowRecord], settled: SettledMark | None = None) -> Ledger:
+    """From every window of ``source``, or from the ``settled`` prefix's totals and the
+    windows from its end on (what a tick lists): the same numbers either way."""
+    start = settled.until if settled else source.start
+    prefix = settled or SettledMark(source.start, "")
     return Ledger(
-        complete_until=complete_until(source.start, windows),
-        final_until=final_until(source.start, windows, source.effective_late_horizon),
-        late_events=sum(w.events for w in windows if w.key.pass_no == FINAL_PASS),
-        events=sum(w.events for w in windows),
-        pages=sum(w.pages for w in windows),
-        continuations=sum(w.continuations for w in windows),
-        first_pass=Counter(w.state for w in windows if w.key.pass_no == FIRST_PASS),
-        final_pass=Counter(w.state for w in windows if w.key.pass_no == FINAL_PASS),
+        complete_until=complete_until(start, windows),
+        final_until=final_until(start, windows, source.effective_late_horizon),
+        late_events=prefix.late_events + sum(w.events for w in windows if w.key.pass_no == FINAL_PASS),
+        events=prefix.events + sum(w.events for w in windows),
+        pages=prefix.pages + sum(w.pages for w in windows),
+        continuations=prefix.continuations + sum(w.continuations for w in windows),
+        first_pass=Counter(w.state for w in windows if w.key.pass_no == FIRST_PASS) + Counter(done=prefix.first_passes),
+        final_pass=Counter(w.state for w in windows if w.key.pass_no == FINAL_PASS) + Counter(done=prefix.final_passes),
     )
 
 
-def log_ledger(source: SourceSettings, windows: list[WindowRecord], now: float) -> Ledger:
+def log_ledger(source: SourceSettings, windows: list[WindowRecord], now: float,
+               settled: SettledMark | None = None) -> Ledger:
     """The ledger as a metrics log line (one per source per tick)."""
-    current = ledger(source, windows)
+    current = ledger(source, windows, settled)
     lag, final_lag = current.lag(now)
     log.info("ledger", source=source.id, complete_until=format_instant(current.complete_until),
              final_until=format_instant(current.final_until), lag_seconds=lag,

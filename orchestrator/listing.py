@@ -1,51 +1,63 @@
 """The windows of a source as a tick sees them, without re-reading the settled past.
 
 A window whose first pass is done and needs no final pass (or whose final pass is done)
-never changes again, and neither does any window before it. So the orchestrator keeps
-that *settled* prefix from earlier ticks and reads only the windows from its end on, up
-to a bound the tick gives (the enqueue mark plus the room in the queue: windows past it
-are recorded but untouched). The cost of a tick follows the windows in play, not the
-months already read nor the months still to read.
+never changes again, and neither does any window before it. The end of that *settled*
+prefix is kept in the source's meta item with the prefix's totals (``settled``), so
+every tick, a cold one too (a new process, a fresh Lambda container), reads only the
+windows from the mark on, up to a bound the tick gives (the enqueue mark plus the room
+in the queue: windows past it are recorded but untouched), and none at all when nothing
+is left past the mark. The cost of a tick follows the windows in play, not the months
+already read nor the months still to read. The mark moves forward only, by one
+conditional update when a tick finds more of the prefix settled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from orchestrator.late import final_until
+from orchestrator import settled
 from shared.aws.state_store import DynamoStateStore
 from shared.config import SourceSettings
-from shared.models import WindowRecord
+from shared.models import SourceMeta, WindowRecord
+from shared.settled import SettledMark
 from shared.timeutil import format_instant
 
 
-@dataclass
-class _Settled:
-    until: datetime
-    windows: list[WindowRecord] = field(default_factory=list)
+@dataclass(frozen=True)
+class Listed:
+    settled: SettledMark  # the settled prefix, from the source's start, summed up
+    windows: list[WindowRecord]  # the windows from ``settled.until`` on (up to the bound), in start order
 
 
 class WindowListing:
     def __init__(self, store: DynamoStateStore) -> None:
         self.store = store
-        self._settled: dict[str, _Settled] = {}
+        self._marks: dict[str, SettledMark] = {}  # as far as this process has seen
 
-    def windows(self, source: SourceSettings, until: datetime | None = None) -> list[WindowRecord]:
-        """The windows of ``source`` that start before or at ``until`` (all without it),
-        in start order; the settled ones from memory."""
-        settled = self._settled.get(source.id)
-        bound = format_instant(until) if until else None
-        if settled is None or settled.until <= source.start:
-            windows = list(self.store.list_windows(source.id, until=bound))
+    def windows(self, source: SourceSettings, meta: SourceMeta | None, until: datetime | None = None) -> Listed:
+        """The windows of ``source`` past its settled prefix that start before or at
+        ``until`` (all without it); ``meta`` is the source's meta item as this tick has it."""
+        mark = settled.usable(source, self._marks.get(source.id), meta.settled if meta else None)
+        if meta is None or mark.until >= meta.watermark or (until is not None and until < mark.until):
+            fresh: list[WindowRecord] = []  # nothing recorded past the mark (or wanted): nothing to read
         else:
-            since = format_instant(settled.until)
-            fresh = [] if until and until < settled.until else self.store.list_windows(source.id, since, bound)
-            windows = settled.windows + list(fresh)
-        until = final_until(source.start, windows, source.effective_late_horizon)
-        self._settled[source.id] = _Settled(until, [w for w in windows if w.key.start < until])
-        return windows
+            bound = format_instant(until) if until else None
+            fresh = list(self.store.list_windows(source.id, format_instant(mark.until), bound))
+        if meta is not None:
+            mark = settled.advance(source, mark, fresh, cap=meta.enqueued_until)
+            self._keep(source, meta, mark)
+        return Listed(mark, [w for w in fresh if w.key.start >= mark.until])
+
+    def _keep(self, source: SourceSettings, meta: SourceMeta, mark: SettledMark) -> None:
+        """Remember ``mark`` and store it if the meta item's lags (a lost race: next tick)."""
+        self._marks[source.id] = mark
+        stored = meta.settled
+        behind = mark.until > source.start if stored is None else (stored.basis != mark.basis
+                                                                   or stored.until < mark.until)
+        if behind:
+            self.store.advance_settled(source.id, stored, mark)
 
     def settled_until(self, source_id: str) -> datetime | None:
-        settled = self._settled.get(source_id)
-        return settled.until if settled else None
+        mark = self._marks.get(source_id)
+        return mark.until if mark else None

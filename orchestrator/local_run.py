@@ -22,6 +22,7 @@ from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, WindowKey, Wind
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
 from orchestrator.planning import align_down
+from orchestrator.run_prefix import SettledPrefix
 from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
 
 log = get_logger("logpull.run")
@@ -109,6 +110,7 @@ class LocalRun:
         self.called_at = clock()
         self._published = published
         self._seen_published: set[WindowKey] = set()
+        self.prefix = SettledPrefix(store)  # the windows before the settled marks, read once
         backlog = self.backlog = min(settings.orchestrator.max_backlog,
                                      max(MIN_BACKLOG, BACKLOG_PER_WORKER * workers))
         # one transaction of windows per tick: the first tasks go out at once, and the
@@ -194,7 +196,9 @@ class LocalRun:
             while True:
                 began = self.clock()
                 ticked = self.orchestrator.tick()  # one listing serves both
-                progress = self.progress(targets, ticked.windows, ticked.failed_sources)
+                whole = {s.id: self.prefix.whole(s, ticked.settled.get(s.id), ticked.windows.get(s.id, []))
+                         for s in self.settings.sources}
+                progress = self.progress(targets, whole, ticked.failed_sources)
                 report(progress)
                 if progress.finished or (not self.settings.sources):
                     return progress

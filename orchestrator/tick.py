@@ -17,10 +17,11 @@ from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
 from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, SourceMeta, TaskMessage, WindowKey, WindowRecord
+from shared.settled import SettledMark
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import due_final_passes
-from orchestrator.ledger import log_ledger
-from orchestrator.listing import WindowListing
+from orchestrator.ledger import Ledger, log_ledger
+from orchestrator.listing import Listed, WindowListing
 from orchestrator.planning import plan_windows
 from orchestrator import source_failure
 from orchestrator.scavenger import Scavenger
@@ -35,7 +36,9 @@ class TickResult:
     recorded: dict[str, int] = field(default_factory=dict)
     enqueued: dict[str, int] = field(default_factory=dict)
     final_passes: dict[str, int] = field(default_factory=dict)
-    windows: dict[str, list[WindowRecord]] = field(default_factory=dict)  # as listed this tick
+    windows: dict[str, list[WindowRecord]] = field(default_factory=dict)  # as listed this tick (past the settled)
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
+    settled: dict[str, SettledMark] = field(default_factory=dict)  # where ``windows`` begin
     rescued: dict[str, int] = field(default_factory=dict)
     failed_sources: dict[str, SourceFailure] = field(default_factory=dict)  # marked failed: nothing sent
 
@@ -61,19 +64,23 @@ class Orchestrator:
         With ``deadline`` (epoch seconds) it stops recording when time runs out."""
         result = TickResult()
         self._deadline = deadline
+        metas = self.store.get_metas([s.id for s in self.settings.sources])  # one read for all sources
         for source in self.settings.sources:
-            result.recorded[source.id] = len(self._schedule(source))
+            recorded, metas[source.id] = self._schedule(source, metas[source.id])
+            result.recorded[source.id] = len(recorded)
         counts = self.queue.counts(dlq_too=self.emit_metrics)  # the DLQ depth is for metrics only
         room = self.max_backlog - counts.visible - counts.delayed
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:
-            meta = self.store.get_meta(source.id)  # read once; scheduling is done with it
-            windows = result.windows[source.id] = self.listing.windows(source, self._listing_bound(source, meta, room))
+            meta = metas[source.id]  # as read, and moved by our own recording: scheduling is done with it
+            listed = self.listing.windows(source, meta, self._listing_bound(source, meta, room))
+            windows = result.windows[source.id] = listed.windows  # past the settled prefix
+            result.settled[source.id] = listed.settled
             if meta is not None and meta.failed is not None:
                 if not source_failure.credentials_changed(source, meta):
                     result.failed_sources[source.id] = meta.failed  # (its windows wait for a reset)
                     result.enqueued[source.id] = result.final_passes[source.id] = result.rescued[source.id] = 0
-                    self._report(source, windows, counts)
+                    result.ledgers[source.id] = self._report(source, listed, counts)
                     continue
                 room -= source_failure.clear(self.store, self.queue, meta, windows, why="credentials changed") or 0
                 meta = replace(meta, failed=None)
@@ -81,7 +88,7 @@ class Orchestrator:
             room -= result.enqueued[source.id]
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
             result.rescued[source.id] = scavenger.sweep_source(meta, windows, counts)
-            self._report(source, windows, counts)
+            result.ledgers[source.id] = self._report(source, listed, counts)
         log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
                  final_passes=result.final_passes, rescued=result.rescued)
         return result
@@ -92,13 +99,14 @@ class Orchestrator:
         ones are recorded, never sent, so nothing about them can change."""
         return meta.enqueued_until + (max(0, room) + 1) * source.window if meta else None
 
-    def _report(self, source: SourceSettings, windows: list[WindowRecord], counts: QueueCounts) -> None:
-        current = log_ledger(source, windows, self.clock())
+    def _report(self, source: SourceSettings, listed: Listed, counts: QueueCounts) -> Ledger:
+        current = log_ledger(source, listed.windows, self.clock(), listed.settled)
         if self.emit_metrics:
             lag, final_lag = current.lag(self.clock())
             metrics.emit({"LagSeconds": lag, "FinalLagSeconds": final_lag, "LateEvents": current.late_events,
                           "QueueBacklog": counts.visible + counts.delayed, "QueueInFlight": counts.in_flight,
                           "DLQDepth": counts.dlq}, {"Source": source.id})
+        return current
 
     def _enqueue(self, meta: SourceMeta | None, windows: list[WindowRecord], room: int) -> int:
         """Send tasks for recorded windows from ``enqueued_until`` on, at most ``room``,
@@ -141,20 +149,20 @@ class Orchestrator:
         limits += [t for t in (source.end, self.until.get(source.id)) if t is not None]
         return min(limits)
 
-    def _schedule(self, source: SourceSettings) -> list[WindowRecord]:
-        """Record up to ``max_windows_per_tick`` new windows; return them."""
+    def _schedule(self, source: SourceSettings, meta: SourceMeta | None) -> tuple[list[WindowRecord], SourceMeta | None]:
+        """Record up to ``max_windows_per_tick`` new windows from ``meta`` (as read at the
+        tick's start); return them and the meta item as it is after them."""
         budget = self.max_windows_per_tick
         recorded: list[WindowRecord] = []
         conflicts = 0
         while budget > 0:
             if self._deadline is not None and self.clock() >= self._deadline:
-                return recorded
-            meta = self.store.get_meta(source.id)
+                return recorded, meta
             watermark = meta.watermark if meta else source.start
             planned = plan_windows(watermark, self.horizon(source), source.window,
                                    min(budget, WINDOWS_PER_TRANSACTION))
             if not planned:
-                return recorded
+                return recorded, meta
             windows = [self._new_window(source.id, start, end) for start, end in planned]
             new_meta = SourceMeta(
                 source=source.id,
@@ -169,10 +177,13 @@ class Orchestrator:
                 conflicts += 1
                 if conflicts > MAX_CONFLICT_RETRIES:
                     raise
+                meta = self.store.get_meta(source.id)
                 continue  # another orchestrator advanced the watermark: re-read and go on
+            # the write moved only the watermark: the rest of the item is as read
+            meta = replace(new_meta, failed=meta.failed, settled=meta.settled) if meta else new_meta
             recorded.extend(windows)
             budget -= len(windows)
-        return recorded
+        return recorded, meta
 
     def _new_window(self, source_id: str, start: datetime, end: datetime) -> WindowRecord:
         now = self.clock()

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.config import Instant
 from shared.errors import MalformedMessage
+from shared.settled import SettledMark
 from shared.timeutil import format_instant
 
 WindowState = Literal["pending", "running", "done", "failed"]
@@ -173,3 +174,4 @@ class SourceMeta:
     version: int = 0
     recorded_at: float = 0.0
     failed: SourceFailure | None = None  # set by a worker, cleared by a reset (never by a tick's write)
+    settled: SettledMark | None = None  # moved forward only by ``advance_settled``

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from shared.models import Boundary, SourceFailure, SourceMeta, WindowKey, WindowRecord
+from shared.settled import SettledMark
 from shared.redact import redact_optional
 from shared.timeutil import format_instant, parse_instant
 
@@ -181,7 +182,25 @@ def decode_meta(item: Item) -> SourceMeta:
         version=int(_get_n(item, "version")),
         recorded_at=_get_n(item, "recorded_at"),
         failed=decode_failure(_get_s(item, FAILED)),
+        settled=decode_settled(_get_s(item, SETTLED_UNTIL), _get_s(item, SETTLED)),
     )
+
+
+SETTLED_UNTIL, SETTLED = "settled_until", "settled"
+
+
+def encode_settled(mark: SettledMark) -> dict[str, Any]:
+    """The totals of the mark (its instant is ``settled_until``, an attribute of its own)."""
+    return {"S": orjson.dumps(mark.as_dict()).decode()}
+
+
+def decode_settled(until: str | None, totals: str | None) -> SettledMark | None:
+    if not until or not totals:
+        return None
+    data: dict[str, Any] = orjson.loads(totals)
+    return SettledMark(until=parse_instant(until), basis=str(data.get("basis", "")),
+                       **{k: int(data.get(k, 0)) for k in ("first_passes", "final_passes", "events",
+                                                             "late_events", "pages", "continuations")})
 
 
 FAILED = "failed"

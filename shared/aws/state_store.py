@@ -13,8 +13,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.aws import _dynamo_codec as codec
+from shared.aws import meta_items
 from shared.errors import AwsError, ConflictError, LeaseLost, ResourceMissing
 from shared.models import SourceFailure, SourceMeta, WindowKey, WindowRecord
+from shared.settled import SettledMark
 
 MAX_TRANSACTION_ITEMS = 100
 
@@ -33,6 +35,14 @@ class DynamoStateStore:
     def get_meta(self, source: str) -> SourceMeta | None:
         item = self._get(codec.meta_key_attrs(source))
         return codec.decode_meta(item) if item else None
+
+    def get_metas(self, sources: Sequence[str]) -> dict[str, SourceMeta | None]:
+        """Every source's meta item in BatchGetItem calls of 100 (see ``meta_items``)."""
+        return meta_items.get_metas(self._client, self._table, sources)
+
+    def advance_settled(self, source: str, expected: SettledMark | None, mark: SettledMark) -> bool:
+        """Move the settled mark from ``expected`` to ``mark`` (see ``meta_items``)."""
+        return meta_items.advance_settled(self._client, self._table, source, expected, mark)
 
     def record_windows(
         self, expected: SourceMeta | None, new_meta: SourceMeta, windows: Sequence[WindowRecord]

@@ -380,7 +380,7 @@ def test_environment_is_a_valid_logpull_configuration(
 
 TABLE_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 ORCHESTRATOR_GRANTS = {
-    "StateTable": (TABLE_ACTIONS, get_att("StateTable", "Arn")),
+    "StateTable": (TABLE_ACTIONS | {"dynamodb:BatchGetItem"}, get_att("StateTable", "Arn")),  # all metas at once
     "TaskQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
                   get_att("TaskQueue", "Arn")),
     "DeadLetterQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
