@@ -35,9 +35,9 @@ from shared.log import get_logger
 from worker.sources.base import RateHeaders
 
 log = get_logger(__name__)
-HOLD = 1.5  # seconds a token may be held after its slot before it is dropped
+HOLD = 2.0  # seconds a token may be held after its slot before it is dropped
 TOLERANCE = 1.0  # seconds of burst the budget tolerates (a taker's batch fits in it)
-BATCH_S = 1.0  # a taker takes about this many seconds of its own recent spending at once
+BATCH_S = 1.5  # a taker takes about this many seconds of its own recent spending at once
 ACTIVE = 5.0  # a source that took within this many seconds shares the budget
 OVER_SHARE = 1.25  # above this multiple of its fair share, a source may not reserve ahead
 REFUSAL_PAUSE = 2.0  # seconds every worker waits after an API refusal without a reset time
