@@ -39,7 +39,7 @@ HOLD = 2.0  # seconds a token may be held after its slot before it is dropped
 TOLERANCE = 1.0  # seconds of burst the budget tolerates (a taker's batch fits in it)
 BATCH_S = 1.5  # a taker takes about this many seconds of its own recent spending at once
 ACTIVE = 5.0  # a source that took within this many seconds shares the budget
-OVER_SHARE = 1.25  # above this multiple of its fair share, a source may not reserve ahead
+OVER_SHARE = 1.1  # above this multiple of its fair share, a source may not reserve ahead
 REFUSAL_PAUSE = 2.0  # seconds every worker waits after an API refusal without a reset time
 OKTA_ASSUMED_LIMIT = 60  # Okta's limit per minute until its headers say otherwise
 MAX_WAIT_STEP = 0.5  # sleep at most this long at a time (to see a stop request)
@@ -128,7 +128,7 @@ class Gate:
                 return self._slot - now
             interval = interval_for(self.limit_per_minute)
             tokens = self._batch(now, interval)
-            ahead = 0.0 if self._over_share(now) else max(0.0, allowed)
+            ahead = 0.0 if self._over_share() else max(0.0, allowed)
             taken = self.store.take(self.key, self.source.id, tokens, interval, TOLERANCE, now, ahead)
             self.takes += 1
             self._learn(now, taken.state)
@@ -157,19 +157,21 @@ class Gate:
         if state.limit and self.source.kind == "okta_system_log":
             self._limit = state.limit
 
-    def _over_share(self, now: float) -> bool:
-        """This source took more than its fair share lately (sources that took within
-        ``ACTIVE`` seconds share the budget equally)."""
-        active = [s for s, at in self._state.seen.items() if at >= now - ACTIVE]
-        if len(active) < 2 or not self._seen_at:
+    def _over_share(self) -> bool:
+        """This source took more than its fair share lately: between the budget as this
+        gate saw it last and as it saw it about ``ACTIVE`` seconds before, among the
+        sources that took in that span (they share the budget equally)."""
+        if len(self._seen_at) < 2:
             return False
-        then, before = next(((t, u) for t, u in self._seen_at if t >= now - ACTIVE), self._seen_at[-1])
-        now_used = self._state.used
+        last, now_used = self._seen_at[-1]
+        earlier = [entry for entry in list(self._seen_at)[:-1] if entry[0] >= last - ACTIVE]
+        then, before = earlier[0] if earlier else self._seen_at[-2]
+        active = [s for s, at in self._state.seen.items() if at >= min(then, last - ACTIVE)]
+        if len(active) < 2:
+            return False
         used = {s: now_used.get(s, 0.0) - before.get(s, 0.0) for s in active}
         total = sum(used.values())
-        if total <= 0 or now - then <= 0:
-            return False
-        return used.get(self.source.id, 0.0) > OVER_SHARE * total / len(active)
+        return total > 0 and used.get(self.source.id, 0.0) > OVER_SHARE * total / len(active)
 
     def observe(self, headers: RateHeaders) -> None:
         """An API response's own account of its budget (Okta)."""

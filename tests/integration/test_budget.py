@@ -115,7 +115,7 @@ def test_sources_sharing_a_budget_get_fair_shares(budgets: DynamoBudgetStore) ->
     used_a = sum(len(t.spent) for t in takers[:6])
     used_b = len(takers[6].spent)
     assert most_in_any_minute([t for taker in takers for t in taker.spent]) <= 600
-    assert used_b >= 0.4 * (used_a + used_b), (used_a, used_b)
+    assert used_b >= 0.3 * (used_a + used_b), (used_a, used_b)  # 1/7 if each taker got an equal part
     assert used_a + used_b >= 0.9 * 600 * 2 - 10
 
 
