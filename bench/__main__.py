@@ -22,7 +22,7 @@ from shared.aws.emulator import use_dummy_credentials
 SIZES = {
     "full": {"events": 300_000, "repeats": 3, "windows": 192, "pages_per_window": 3, "workers": [1, 2, 4, 8],
              "requests_events": 300_000, "kills": 5, "memory_events": 20_000,
-             "budget": {"pages": 900, "per_minute": 600, "workers": 8}, "okta": {"pages": 64, "rate_limit": 40},
+             "budget": {"pages": 900, "per_minute": 600, "workers": 8}, "okta": {"pages": 100, "rate_limit": 40},
              "budget_aws": {"pages": 120, "per_minute": 600, "workers": 4}},
     "quick": {"events": 3_000, "repeats": 1, "windows": 8, "pages_per_window": 1, "workers": [1, 2],
               "requests_events": 3_000, "kills": 1, "memory_events": 1_000,
