@@ -5,9 +5,9 @@ Every request to the API takes one token. A ``Gate`` (one per process, budget ke
 source) takes a few tokens at a time from the shared budget and spends them locally;
 tokens not spent within ``HOLD`` seconds of their slot are dropped (lost, never saved
 up). The budget's interval per token is chosen so that what is spent in *any* 60 s is
-at most the limit, even with tokens held and a small tolerance:
-``interval = (60 + HOLD + TOLERANCE) / limit`` (a fixed-minute quota and a sliding one
-both hold).
+at most the limit, even with tokens held, a small tolerance and some slack for the
+request's way to the API: ``interval = (60 + HOLD + SLACK + TOLERANCE) / limit`` (a
+fixed-minute quota and a sliding one both hold).
 
 Fair share: a source that took more than its fair share of the tokens lately (among the
 sources that took in the last ``ACTIVE`` seconds) may not reserve ahead; only sources at
@@ -35,7 +35,8 @@ from shared.log import get_logger
 from worker.sources.base import RateHeaders
 
 log = get_logger(__name__)
-HOLD = 2.0  # seconds a token may be held after its slot before it is dropped
+HOLD = 1.5  # seconds a token may be held after its slot before it is dropped
+SLACK = 0.5  # seconds between a token's spending and its request reaching the API (jitter, skew)
 TOLERANCE = 1.0  # seconds of burst the budget tolerates (a taker's batch fits in it)
 BATCH_S = 1.5  # a taker takes about this many seconds of its own recent spending at once
 ACTIVE = 5.0  # a source that took within this many seconds shares the budget
@@ -61,9 +62,9 @@ def budget_key(source: SourceSettings) -> str | None:
 def interval_for(limit_per_minute: float) -> float:
     """Seconds per token so that at most ``limit_per_minute`` are spent in any 60 s."""
     limit = max(2.0, limit_per_minute)
-    interval = (60 + HOLD + TOLERANCE) / limit
+    interval = (60 + HOLD + SLACK + TOLERANCE) / limit
     if interval > TOLERANCE:  # one token at a time: its own interval is the tolerance
-        interval = (60 + HOLD) / (limit - 1)
+        interval = (60 + HOLD + SLACK) / (limit - 1)
     return interval
 
 
