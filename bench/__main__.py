@@ -15,15 +15,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import _budget as budget
 from bench import _figures as fig
 from bench._control_plane import control_plane
 from shared.aws.emulator import use_dummy_credentials
 
 SIZES = {
     "full": {"events": 300_000, "repeats": 3, "windows": 192, "pages_per_window": 3, "workers": [1, 2, 4, 8],
-             "requests_events": 300_000, "kills": 5, "memory_events": 20_000, "control_plane": (10, 30, 8)},
+             "requests_events": 300_000, "kills": 5, "memory_events": 20_000, "control_plane": (10, 30, 8),
+             "budget": {"pages": 900, "per_minute": 600, "workers": 8}, "okta": {"pages": 100, "rate_limit": 40},
+             "budget_aws": {"pages": 120, "per_minute": 600, "workers": 4}},
     "quick": {"events": 3_000, "repeats": 1, "windows": 8, "pages_per_window": 1, "workers": [1, 2],
-              "requests_events": 3_000, "kills": 1, "memory_events": 1_000, "control_plane": (2, 10, 6)},
+              "requests_events": 3_000, "kills": 1, "memory_events": 1_000, "control_plane": (2, 10, 6),
+              "budget": {"pages": 30, "per_minute": 600, "workers": 4}, "okta": {"pages": 30, "rate_limit": 600},
+              "budget_aws": {"pages": 30, "per_minute": 600, "workers": 2}},
 }
 
 
@@ -44,6 +49,9 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
             ("crash_rereads", lambda: fig.crash_rereads(work, sizes["kills"])),
             ("memory", lambda: fig.memory(work, sizes["memory_events"])),
             ("control_plane", lambda: control_plane(work, *sizes["control_plane"])),  # tenants, apps, hours
+            ("quota_backfill", lambda: budget.quota_backfill(work, **sizes["budget"])),
+            ("okta_pacing", lambda: budget.okta_pacing(work, workers=4, **sizes["okta"])),
+            ("budget_aws_requests", lambda: budget.aws_overhead(work, **sizes["budget_aws"])),
         ]
         for name, step in steps:
             began = time.perf_counter()
@@ -59,6 +67,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
 def print_table(r: dict[str, Any]) -> None:
     c, s, a, k, m = r["ceiling"], r["scaling"], r["aws_requests"], r["crash_rereads"], r["memory"]
     c50 = r["ceiling_at_50ms"]
+    q, o, b = r["quota_backfill"], r["okta_pacing"], r["budget_aws_requests"]
     top = max(s["speedup"], key=int)
     rows = [
         ("ceiling ratio (pipeline / bare events/s)", f"{c['ratio']:.2f}",
@@ -76,6 +85,15 @@ def print_table(r: dict[str, Any]) -> None:
         ("peak RSS growth, window x10", f"{m['growth']:.2f}x",
          ", ".join(f"{e} ev: {v / 1024:.0f} MiB" for e, v in m["peak_rss_kib"].items()), "<= 1.2x"),
         control_plane_row(r["control_plane"]),
+        (f"quota-bound backfill, {q['workers']} workers", f"{q['ratio']:.2f}x",
+         f"{q['seconds']} s vs {q['quota_limit_s']} s for {q['requests'] - q['refused']} requests at "
+         f"{q['per_minute']}/min; {q['refused_pct']} % refused", "<= 1.1x, <= 1 %"),
+        ("Okta 429s per 1,000 requests", f"{o['per_1000_requests']:.2f}",
+         f"{o['http_429']} in {o['requests']} requests, {o['workers']} workers, org limit {o['rate_limit']}/min, "
+         f"{o['seconds']} s", "<= 1"),
+        ("AWS requests per 1,000 events added by a budget", f"{b['added_per_1000_events']:.2f}",
+         f"{b['with']['per_1000_events']} with vs {b['without']['per_1000_events']} without, {b['workers']} workers "
+         f"at {b['per_minute']}/min, {b['with']['budget_takes']} takes", "(little)"),
     ]
     print(f"\nlogpull benchmark ({r['size']}) on {r['machine']['cpus']} CPUs, Python {r['machine']['python']}")
     width = max(len(row[0]) for row in rows)

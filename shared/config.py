@@ -140,6 +140,16 @@ class SourceSettings(_Section):
     customer_id: str | None = None
     page_size: int = Field(default=1000, ge=1, le=1000)
     late_horizon: Duration | None = None
+    # a request budget the whole fleet shares (see README, Request budgets)
+    requests_per_minute: int | None = Field(default=None, ge=2)
+    quota_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
+    rate_limit_share: float = Field(default=0.8, gt=0.0, le=1.0)  # Okta: pace to this share of the org's limit
+
+    @model_validator(mode="after")
+    def _quota_key_needs_a_budget(self) -> SourceSettings:
+        if self.quota_key and not self.requests_per_minute and self.kind != "okta_system_log":
+            raise ValueError("quota_key needs requests_per_minute (the budget the sources naming it share)")
+        return self
 
     @field_validator("kind")
     @classmethod
@@ -247,6 +257,18 @@ class Settings(BaseSettings):
         if duplicated:
             raise ValueError(f"duplicate source id(s): {', '.join(duplicated)}")
         return [source for block in blocks for source in block.expand()]
+
+    @model_validator(mode="after")
+    def _one_budget_per_quota_key(self) -> Settings:
+        budgets: dict[str, set[int | None]] = {}
+        for source in self.sources:
+            if source.quota_key:
+                budgets.setdefault(source.quota_key, set()).add(source.requests_per_minute)
+        differing = sorted(key for key, values in budgets.items() if len(values) > 1)
+        if differing:
+            raise ValueError(f"sources naming quota_key {', '.join(differing)} give different requests_per_minute "
+                             "(one budget, one limit: give them all the same)")
+        return self
 
     def source(self, source_id: str) -> SourceSettings:
         for source in self.sources:

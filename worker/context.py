@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.aws.clients import client
+from shared.aws.budget_store import DynamoBudgetStore
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
 from shared.errors import PermanentError
 from worker.acker import Acker
+from worker.budget import Gate, budget_key
 from worker.sinks import open_sink
 from worker.sinks.base import Sink
 from worker.sources.base import Source
@@ -51,6 +53,9 @@ class WorkerContext:
     _local: threading.local = field(default_factory=threading.local)
     _generations: dict[str, int] = field(default_factory=dict)  # bumped by forget_source
     _acker: Acker = field(init=False)  # its thread starts with the first receipt
+    budgets: DynamoBudgetStore | None = None  # the shared request budgets (built when first needed)
+    _gates: dict[str, Gate | None] = field(default_factory=dict)
+    _gates_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._acker = Acker(self.queue)
@@ -91,6 +96,23 @@ class WorkerContext:
     def _too_old(self, source: SourceSettings, built: _Built, now: float) -> bool:
         max_age = self.settings.worker.secrets_max_age.total_seconds()
         return source.credentials != "anonymous" and now - built.at >= max_age
+
+    def gate(self, source_id: str) -> Gate | None:
+        """The request budget this source's requests take from (None: unpaced); one
+        per source in this process, shared by its threads."""
+        with self._gates_lock:
+            if source_id not in self._gates:
+                self._gates[source_id] = self._new_gate(source_id)
+            return self._gates[source_id]
+
+    def _new_gate(self, source_id: str) -> Gate | None:
+        source = next((s for s in self.settings.sources if s.id == source_id), None)
+        key = budget_key(source) if source is not None else None
+        if source is None or key is None:
+            return None
+        if self.budgets is None:
+            self.budgets = DynamoBudgetStore(client("dynamodb", self.settings.aws), self.settings.aws.table_name)
+        return Gate(self.budgets, key, source, self.clock, self.sleep, self.stop_requested)
 
     def forget_source(self, source_id: str) -> None:
         """Build this source's clients again, reading its secret again (every thread)."""

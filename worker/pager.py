@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from shared.errors import LeaseLost, PermanentError, RetryableError, TokenRejected
+from shared.errors import LeaseLost, PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.log import get_logger
 from shared.models import Boundary, WindowKey, WindowRecord
 from shared.timeutil import format_instant, parse_instant
+from worker.budget import BudgetWait
 from worker.context import WorkerContext
 from worker.dedup import Filtered, filter_page
 from worker.retry import call_with_retries
@@ -121,6 +122,8 @@ class Pager:
         self._events_at_start = record.events  # progress of this run: events committed beyond these
         self._claim: Callable[[], float] | None = None  # the lease expiry the first checkpoint takes
         self.on_claimed: Callable[[], None] | None = None  # called once it did
+        self.gate = ctx.gate(record.key.source)  # the request budget, if the source has one
+        self.out_of_budget = False  # the budget has no token before the deadline: yield
 
     def claim(self, lease_until: Callable[[], float]) -> None:
         """Page without a lease yet: ``record`` is the window as the orchestrator made it
@@ -169,7 +172,7 @@ class Pager:
         """True when another page would not fit before the deadline (or we must stop)."""
         if self.lease_lost.is_set():
             raise LeaseLost("the heartbeat found the lease taken over")
-        if self.ctx.stop_requested.is_set():
+        if self.ctx.stop_requested.is_set() or self.out_of_budget:
             return True
         estimate = max(self.stats.durations, default=0.0)
         return self.ctx.clock() + estimate + self._margin > self._limit()
@@ -219,6 +222,11 @@ class Pager:
         started = self.ctx.clock()
         try:
             page = ahead.result() if ahead is not None else self._fetch(record, record.next_token)
+        except BudgetWait as exc:
+            self.stats.api_wait_s += self.ctx.clock() - started
+            log.info("budget_yield", wait_s=round(exc.wait, 3))
+            self.out_of_budget = True
+            return None
         except TokenRejected as exc:
             self.stats.api_wait_s += self.ctx.clock() - started
             self._hand_over(committer, wait=True)
@@ -311,10 +319,21 @@ class Pager:
 
         def on_retry(exc: RetryableError, delay: float) -> None:
             self.stats.retries += 1
+            if gate is not None and isinstance(exc, RateLimited):
+                gate.refused(exc.delay)  # every worker of the budget slows down
             log.info("page_retry", error=str(exc), delay_s=round(delay, 3))
 
+        def attempt() -> Page:
+            if gate is not None:
+                gate.take(time_left)  # one token per request, retries too
+            page = self.source.fetch(query, token, timeout=max(1.0, time_left()))
+            if gate is not None and page.rate is not None:
+                gate.observe(page.rate)
+            return page
+
+        gate = self.gate
         return call_with_retries(
-            lambda: self.source.fetch(query, token, timeout=max(1.0, time_left())),
+            attempt,
             time_left,
             self.ctx.sleep,
             on_retry,

@@ -140,6 +140,8 @@ class TaskRunner:
                 log.info("claim_not_taken", reason=f"{type(exc).__name__}: {exc}")
                 return None
             return self._after_error(exc, received, pager, owner)
+        if not pager.claimed and pager.out_of_budget:  # lease it, then continue (see _continue)
+            return None
         if not pager.claimed:  # stopped before the first page: the task never began
             self.ctx.queue.change_visibility(received.receipt_handle, 0)
             return Outcome("retry", {"pages": 0, "events": 0, "reason": "stop requested"})

@@ -46,10 +46,14 @@ GOOGLE_FAULTS = "429,403_rate,500,503,truncated,not_json,reset"
 @click.option("--late-min", default=0.0, show_default=True, type=float, help="Seconds.")
 @click.option("--late-max", default=0.0, show_default=True, type=float, help="Seconds.")
 @click.option("--exclusive-end", is_flag=True, help="Treat endTime as exclusive (default: inclusive).")
+@click.option("--quota-per-minute", default=None, type=click.IntRange(1),
+              help="Google: requests per clock minute beyond which it answers 429 Quota exceeded.")
+@click.option("--rate-limit", default=None, type=click.IntRange(1),
+              help="Okta: the org's requests per clock minute (X-Rate-Limit-* headers, 429 beyond).")
 def simulate(api: str, token: str, host: str, port: int, events: int, seed: int, start: str, days: float,
              applications: tuple[str, ...], page_latency: float, fault_rate: float, fault_kinds: str | None,
              retry_after: float, token_ttl: float | None, late_fraction: float, late_min: float,
-             late_max: float, exclusive_end: bool) -> None:
+             late_max: float, exclusive_end: bool, quota_per_minute: int | None, rate_limit: int | None) -> None:
     """Serve an API simulator until interrupted: the Reports API (activities.list) or
     Okta's System Log, plus /_sim/truth (ground truth) and /_sim/stats. Point a
     source's api_endpoint at it."""
@@ -65,11 +69,14 @@ def simulate(api: str, token: str, host: str, port: int, events: int, seed: int,
     try:
         begin = parse_instant(start)
         common.update(start=begin, end=begin + timedelta(days=days))
+        if rate_limit is not None and api == "okta":
+            common["rate_limit"] = rate_limit
         if fault_kinds is not None:
             common["fault_kinds"] = tuple(k for k in fault_kinds.split(",") if k)
         server = (
             ReportsSimulator(SimulatorSettings(**common, applications=applications, retry_after=retry_after,
-                                               token_ttl=token_ttl, inclusive_end=not exclusive_end))
+                                               token_ttl=token_ttl, inclusive_end=not exclusive_end,
+                                               quota_per_minute=quota_per_minute))
             if api == "google" else
             OktaSimulator(OktaSimulatorSettings(**common, token=token, cursor_ttl=token_ttl))
         )

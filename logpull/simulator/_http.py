@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from logpull.simulator._errors import ApiError, not_found
+from logpull.simulator._errors import ApiError, not_found, rate_limited
 from logpull.simulator._faults import TRANSPORT_FAULTS, FaultInjector, error_for
+from logpull.simulator._quota import MinuteQuota
 from logpull.simulator._service import ActivitiesService
 from logpull.simulator._settings import SimulatorSettings
 from logpull.simulator._stats import StatsRecorder
@@ -35,6 +36,8 @@ class SimulatorCore:
     service: ActivitiesService
     faults: FaultInjector
     stats: StatsRecorder
+    quota: MinuteQuota | None = None
+    clock: Callable[[], float] = time.time
 
 
 class WireServer(ThreadingHTTPServer):
@@ -189,6 +192,10 @@ class SimulatorHandler(WireHandler):
     def _activities_list(self, user_key: str, application: str, params: dict[str, str]) -> None:
         core = self.server.core
         core.stats.request()
+        if core.quota is not None and not core.quota.allows(core.clock()):
+            core.stats.refused()
+            self._send_error(rate_limited(core.settings.retry_after))
+            return
         fault = self._draw_fault(core.settings.page_latency, core.faults, core.stats)
         if fault is not None:
             self._act_out(fault, user_key, application, params)

@@ -27,6 +27,8 @@ class SimulatorSettings(BaseSimulatorSettings):
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     retry_after: float = Field(default=1.0, ge=0.0)
     token_ttl: float | None = Field(default=None, gt=0.0)
+    # requests per minute of the clock beyond which activities.list answers 429 "Quota exceeded"
+    quota_per_minute: int | None = Field(default=None, ge=1)
 
     @field_validator("applications")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any, Generic, Self, TypeVar
 from logpull.simulator._basesettings import BaseSimulatorSettings
 from logpull.simulator._faults import FaultInjector
 from logpull.simulator._generator import build_store
+from logpull.simulator._quota import MinuteQuota
 from logpull.simulator._http import SimulatorCore, SimulatorHTTPServer, WireServer
 from logpull.simulator._service import ActivitiesService
 from logpull.simulator._settings import SimulatorSettings
@@ -119,6 +120,8 @@ class ReportsSimulator(ServedSimulator[SimulatorSettings]):
             service=ActivitiesService(settings, store, stats, clock),
             faults=self._new_fault_injector(),
             stats=stats,
+            quota=MinuteQuota(settings.quota_per_minute) if settings.quota_per_minute else None,
+            clock=clock,
         )
 
     def _make_server(self, host: str, port: int) -> SimulatorHTTPServer:

@@ -15,6 +15,7 @@ class StatsRecorder:
     """Counts ``activities.list`` traffic.
 
     ``requests`` counts every activities.list request (faulted and rejected ones too);
+    ``quota_refusals`` those refused for the quota or rate limit (429s not drawn as faults);
     ``pages`` and ``items_served`` count answered pages; ``first_page_requests`` counts
     answered requests without a pageToken, per distinct (applicationName, startTime,
     endTime) as sent, in order of first appearance. Another API names its first-page
@@ -31,6 +32,12 @@ class StatsRecorder:
         self._items = 0
         self._faults = dict.fromkeys(fault_kinds, 0)
         self._first_pages: dict[FirstPageKey, int] = {}
+        self._refused = 0
+
+    def refused(self) -> None:
+        """A request refused for the rate limit or quota (not a fault drawn at random)."""
+        with self._lock:
+            self._refused += 1
 
     def request(self) -> None:
         with self._lock:
@@ -58,4 +65,5 @@ class StatsRecorder:
                     for key, n in self._first_pages.items()
                 ],
                 "items_served": self._items,
+                "quota_refusals": self._refused,
             }

@@ -19,7 +19,8 @@ def test_the_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
-    for name in ("ceiling", "ceiling_at_50ms", "scaling", "aws_requests", "crash_rereads", "memory"):
+    for name in ("ceiling", "ceiling_at_50ms", "scaling", "aws_requests", "crash_rereads", "memory", "quota_backfill",
+                 "okta_pacing", "budget_aws_requests"):
         assert name in figures, name
     assert figures["ceiling"]["events"] >= 3_000 and figures["ceiling"]["ratio"] > 0
     assert figures["crash_rereads"]["kills"] >= 1

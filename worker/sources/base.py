@@ -35,9 +35,21 @@ class Event(msgspec.Struct, frozen=True, gc=False):
 
 
 @dataclass(frozen=True)
+class RateHeaders:
+    """What an API said of its own request budget with a response (Okta's
+    ``X-Rate-Limit-*``): the limit per period, what is left of it, and the seconds until
+    it refills (by the API's clock)."""
+
+    limit: int
+    remaining: int
+    reset_in: float
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Event]
     next_token: str | None
+    rate: RateHeaders | None = None  # the API's own account of its budget, if it gives one
 
 
 def events_from(page: bytes, raws: Sequence[msgspec.Raw], times: Sequence[str],

@@ -22,7 +22,7 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from, read_file
+from worker.sources.base import Ordering, Page, RateHeaders, Query, canonical_times, classify_status, events_from, read_file
 from worker.sources.okta_oauth import AccessTokens, ServiceApp, service_app
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
@@ -90,6 +90,17 @@ def _server_time(response: requests.Response, fallback: float) -> float:
         return parsedate_to_datetime(response.headers["Date"]).timestamp()
     except (KeyError, TypeError, ValueError):
         return fallback
+
+
+def rate_headers(response: requests.Response, now: float) -> RateHeaders | None:
+    """Okta's ``X-Rate-Limit-Limit``/``Remaining``/``Reset`` (None when absent or odd)."""
+    headers = response.headers
+    try:
+        limit, remaining = int(headers["X-Rate-Limit-Limit"]), int(headers["X-Rate-Limit-Remaining"])
+        reset = float(headers["X-Rate-Limit-Reset"])
+    except (KeyError, ValueError):
+        return None
+    return RateHeaders(limit, remaining, max(0.0, reset - _server_time(response, now)))
 
 
 def classify(response: requests.Response, had_cursor: bool, now: float) -> Exception:
@@ -171,7 +182,7 @@ class OktaSystemLogSource:
         # a bounded query is finished when a page is empty or the link does not move on
         if not items or following == token:
             following = None
-        return Page(items=items, next_token=following)
+        return Page(items=items, next_token=following, rate=rate_headers(response, time.time()))
 
     def identity(self, item: dict[str, Any]) -> str:
         return str(item.get("uuid", ""))

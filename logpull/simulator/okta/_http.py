@@ -117,6 +117,7 @@ class OktaHandler(WireHandler):
             if not self._authorized():
                 raise invalid_token()
             if rate.exceeded:
+                core.stats.refused()
                 raise rate_limited()
             page = core.service.list_logs(params, record=record)
         except OktaError as error:
