@@ -11,7 +11,7 @@ def _parts(url: str) -> tuple[str, tuple[str, ...]]:
     if url.startswith("file://"):
         import os.path
 
-        path = os.path.abspath(url.removeprefix("file://") or ".")
+        path = os.path.realpath(url.removeprefix("file://") or ".")  # through symlinks: where it lands
         return "file", PurePosixPath(path).parts
     split = urlsplit(url)
     return f"{split.scheme}://{split.netloc}", tuple(p for p in split.path.split("/") if p)

@@ -64,3 +64,14 @@ def test_open_sink_pairs_the_roots_only_with_ocsf_url(tmp_path: Path) -> None:
     pair = open_sink(relative.sink)  # type: ignore[attr-defined]
     assert isinstance(pair, OcsfTeeSink) and pair.raw_data
     assert isinstance(pair.ocsf, FileSink) and pair.ocsf.root == Path(os.getcwd(), "ocsf").resolve()
+
+
+def test_an_ocsf_root_inside_the_raw_one_through_a_symlink_is_refused(tmp_path: Path) -> None:
+    """A consumer of the raw root would read the OCSF objects as raw events: the paths
+    are compared as the file system resolves them, not as written."""
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "raw")
+    for url, ocsf_url in ((tmp_path / "raw", tmp_path / "link" / "ocsf"), (tmp_path / "link", tmp_path / "raw")):
+        with pytest.raises(ConfigError) as caught:
+            settings_with(tmp_path, f'url = "file://{url}"\nocsf_url = "file://{ocsf_url}"\n')
+        assert "ocsf_url" in str(caught.value) and caught.value.exit_code == 2

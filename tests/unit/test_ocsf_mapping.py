@@ -159,3 +159,21 @@ def test_an_event_a_mapping_cannot_handle_gets_the_generic_class(monkeypatch: py
     validate(obj)
     assert (obj["class_uid"], obj["metadata"]["uid"]) == (0, GOOGLE.identity(GOOGLE_ITEM))
     assert obj["unmapped"] == GOOGLE_ITEM
+
+
+def test_an_empty_field_a_mapping_leaves_out_stays_in_unmapped() -> None:
+    """``""`` (or ``{}``, ``[]``) is not put in the object: with ``ocsf_raw = false`` it
+    must then stay in ``unmapped``, not vanish from both."""
+    google_empty = copy.deepcopy(GOOGLE_ITEM)
+    google_empty.update(ipAddress="", actor={"email": "", "profileId": "105", "callerType": "USER"})
+    obj = to_ocsf(event(google_empty), "gws", raw_data=False)
+    validate(obj)
+    assert obj["unmapped"]["ipAddress"] == "" and obj["unmapped"]["actor"] == {"email": "", "callerType": "USER"}
+    okta_empty = {"uuid": "u-1", "published": "2026-11-01T00:00:00.000Z", "eventType": "user.session.start",
+                  "displayMessage": "", "actor": {"type": "User", "id": "", "alternateId": "ünï@example.com"},
+                  "client": {"ipAddress": "", "userAgent": {}}, "outcome": {"result": "SUCCESS", "reason": ""}}
+    obj = to_ocsf(event(okta_empty), "okta", raw_data=False)
+    validate(obj)
+    assert obj["user"] == {"name": "ünï@example.com"} and obj["status_id"] == 1
+    assert obj["unmapped"] == {"displayMessage": "", "actor": {"id": ""}, "client": {"ipAddress": "", "userAgent": {}},
+                               "outcome": {"reason": ""}}

@@ -48,13 +48,15 @@ class Reader:
         self._used: set[tuple[str, ...]] = set()
 
     def get(self, *path: str) -> Any:
-        """The value at ``path`` (``None`` if absent); a value found counts as mapped."""
+        """The value at ``path`` (``None`` if absent); a value found counts as mapped
+        unless it is empty (``""``, ``{}``, ``[]``): no object carries those, so such a
+        field stays in ``unmapped``."""
         value: Any = self.item
         for name in path:
             if not isinstance(value, dict) or name not in value:
                 return None
             value = value[name]
-        if value is not None:
+        if not _empty(value):
             self._used.add(path)
         return value
 
@@ -69,6 +71,11 @@ class Reader:
 
     def unmapped(self) -> dict[str, Any]:
         return _without(self.item, self._used, ())
+
+
+def _empty(value: Any) -> bool:
+    """None, ``""``, ``{}`` or ``[]``: never put in an object (a field holding one stays unmapped)."""
+    return value is None or (isinstance(value, str | dict | list) and not value)
 
 
 def _without(node: dict[str, Any], used: set[tuple[str, ...]], at: tuple[str, ...]) -> dict[str, Any]:
@@ -131,7 +138,7 @@ def assemble(mapped: Mapped, reader: Reader, uid: str, time: str, source: str,
     }
     if mapped.status_id is not None:
         obj["status_id"] = mapped.status_id
-    obj.update({k: v for k, v in mapped.attributes.items() if v not in (None, {}, "")})
+    obj.update({k: v for k, v in mapped.attributes.items() if not _empty(v)})
     rest = reader.unmapped()
     if rest:
         obj["unmapped"] = rest
@@ -148,5 +155,5 @@ def generic(reader: Reader, name: object = None) -> Mapped:
 
 def compact(values: dict[str, Any]) -> dict[str, Any] | None:
     """``values`` without empty members; None when nothing is left."""
-    kept = {k: v for k, v in values.items() if v not in (None, "", {}, [])}
+    kept = {k: v for k, v in values.items() if not _empty(v)}
     return kept or None
