@@ -23,7 +23,8 @@ from typing import Any
 
 from bench._services import moto_server
 from shared.aws import _dynamo_codec as codec
-from shared.config import GOOGLE_LATE_HORIZONS, load_settings
+from shared.config import load_settings
+from shared.google_apps import GOOGLE_LATE_HORIZONS
 from shared.models import FINAL_PASS, SourceMeta, WindowKey, WindowRecord
 from shared.timeutil import format_instant
 

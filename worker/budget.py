@@ -89,6 +89,7 @@ class Gate:
         self._slot = 0.0  # the slot of the tokens held
         self._spent: deque[float] = deque(maxlen=64)
         self._limit: int | None = None  # the API's limit as learned (Okta)
+        self._looked = False  # read the budget item for a learned limit (once, before a first take)
         self._state = BucketState()
         self._seen_at: deque[tuple[float, dict[str, float]]] = deque(maxlen=16)
         self._paused_until = 0.0
@@ -127,6 +128,9 @@ class Gate:
                 return 0.0
             if self._held:
                 return self._slot - now
+            if self._limit is None and self.source.kind == "okta_system_log" and not self._looked:
+                self._looked = True  # a new process: the org's limit as another one learned it
+                self._learn(now, self.store.read(self.key))
             interval = interval_for(self.limit_per_minute)
             tokens = self._batch(now, interval)
             ahead = 0.0 if self._over_share() else max(0.0, allowed)

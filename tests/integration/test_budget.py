@@ -168,3 +168,21 @@ def test_the_applications_of_a_block_share_its_budget() -> None:
              "requests_per_minute": 600}
     settings = Settings(sources=[block, {"id": "other", "start": "2026-11-01T00:00:00Z", "requests_per_minute": 60}])
     assert [budget_key(s) for s in settings.sources] == ["block:gws"] * 3 + ["block:other"]
+
+
+def test_a_new_process_paces_by_the_limit_others_learned(budgets: DynamoBudgetStore) -> None:
+    """A fresh gate (a restarted worker, a cold Lambda) must not take its first tokens at
+    the assumed 60 a minute once the org's limit is known: each such take would book
+    more than a second of the shared budget, and a fleet of restarts would run it far
+    ahead of the clock (the chaos test's workers waited 30 s for tokens)."""
+    clock = Clock()
+    first = Gate(budgets, "okta:example.okta.com", okta(), clock=clock)
+    first.observe(RateHeaders(limit=6000, remaining=5999, reset_in=50.0))
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    for _ in range(20):  # twenty restarts, one request each
+        Gate(budgets, "okta:example.okta.com", okta(), clock=clock, sleep=sleep).take(lambda: 60.0)
+    # 20 requests at 0.8 x 6,000 a minute take a quarter of a second, not 20 x 1.3 s
+    assert clock.now - START < 20 * interval_for(0.8 * 6000) + 2.0
