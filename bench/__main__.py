@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--json FILE]`: the five benchmark figures, side by side.
+"""`python -m bench [--quick] [--json FILE]`: the benchmark figures, side by side.
 
 Not part of the test suite (timings on shared machines are noisy); `--quick` is a smoke
 run with tiny sizes that the suite uses to keep this script working.
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import _figures as fig
+from bench._fairness import fairness
 from shared.aws.emulator import use_dummy_credentials
 
 SIZES = {
@@ -42,6 +43,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
             ("aws_requests", lambda: fig.aws_requests(work, sizes["requests_events"])),
             ("crash_rereads", lambda: fig.crash_rereads(work, sizes["kills"])),
             ("memory", lambda: fig.memory(work, sizes["memory_events"])),
+            ("fairness", lambda: fairness(work, size)),
         ]
         for name, step in steps:
             began = time.perf_counter()
@@ -56,7 +58,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
 
 def print_table(r: dict[str, Any]) -> None:
     c, s, a, k, m = r["ceiling"], r["scaling"], r["aws_requests"], r["crash_rereads"], r["memory"]
-    c50 = r["ceiling_at_50ms"]
+    c50, f = r["ceiling_at_50ms"], r["fairness"]
     top = max(s["speedup"], key=int)
     rows = [
         ("ceiling ratio (pipeline / bare events/s)", f"{c['ratio']:.2f}",
@@ -73,6 +75,9 @@ def print_table(r: dict[str, Any]) -> None:
         ("pages re-read per crash", f"{k['reread_per_kill']:.2f}", f"{k['kills']} SIGKILLs", "<= 1"),
         ("peak RSS growth, window x10", f"{m['growth']:.2f}x",
          ", ".join(f"{e} ev: {v / 1024:.0f} MiB" for e, v in m["peak_rss_kib"].items()), "<= 1.2x"),
+        ("live p95 delay beside a backfill", f"{f['p95_with_backfill_s']:.0f} s",
+         f"alone {f['p95_alone_s']:.0f} s, one queue {f['p95_one_queue_s']:.0f} s; {f['backfill_days']} days "
+         f"backfilling, {f['workers']} workers ({'met' if f['met'] else 'NOT met'})", f"<= {f['target_s']:.0f} s"),
     ]
     print(f"\nlogpull benchmark ({r['size']}) on {r['machine']['cpus']} CPUs, Python {r['machine']['python']}")
     width = max(len(row[0]) for row in rows)

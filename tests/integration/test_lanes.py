@@ -113,3 +113,15 @@ def test_a_continuation_goes_back_to_the_queue_its_task_came_from(
     counts = stack.queue.counts()
     assert (counts.lanes[BACKFILL].visible, counts.lanes[LIVE].visible) == (1, 0)
     assert counts.in_flight == 0  # the task's own message was deleted from the backfill queue
+
+
+def test_a_lambda_record_is_in_the_lane_of_the_queue_its_mapping_reads(make_stack: Callable[..., Any]) -> None:
+    from worker.lambda_handler import to_received
+
+    stack = make_stack()
+    ctx = WorkerContext.from_settings(stack.settings, ack_messages=False)
+    aws = stack.settings.aws
+    for name, lane in ((aws.queue_name, LIVE), (aws.backfill_queue, BACKFILL)):
+        record = {"messageId": "m", "receiptHandle": "r", "body": "{}", "attributes": {},
+                  "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{name}"}
+        assert to_received(record, ctx).lane == lane
