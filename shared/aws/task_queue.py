@@ -204,18 +204,19 @@ class SqsTaskQueue:
             "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed",
         ]
-        lanes: dict[Lane, LaneCounts] = {}
-        for lane in LANES:
-            attrs = self._call("get_queue_attributes", QueueUrl=self.url(self._names[lane]),
+        queues: dict[str, LaneCounts] = {}  # (both lanes on one queue: counted once)
+        for queue in dict.fromkeys(self._names.values()):
+            attrs = self._call("get_queue_attributes", QueueUrl=self.url(queue),
                                AttributeNames=names).get("Attributes", {})
-            lanes[lane] = LaneCounts(*(int(attrs.get(name, 0)) for name in names))
+            queues[queue] = LaneCounts(*(int(attrs.get(name, 0)) for name in names))
+        lanes = {lane: queues[self._names[lane]] for lane in LANES}
         dlq = self._call(
             "get_queue_attributes", QueueUrl=self.url(self._dlq_name), AttributeNames=names[:1]
         ) if dlq_too else {}
         return QueueCounts(
-            visible=sum(c.visible for c in lanes.values()),
-            in_flight=sum(c.in_flight for c in lanes.values()),
-            delayed=sum(c.delayed for c in lanes.values()),
+            visible=sum(c.visible for c in queues.values()),
+            in_flight=sum(c.in_flight for c in queues.values()),
+            delayed=sum(c.delayed for c in queues.values()),
             dlq=int(dlq.get("Attributes", {}).get(names[0], 0)),
             lanes=lanes,
         )

@@ -125,3 +125,21 @@ def test_a_lambda_record_is_in_the_lane_of_the_queue_its_mapping_reads(make_stac
         record = {"messageId": "m", "receiptHandle": "r", "body": "{}", "attributes": {},
                   "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{name}"}
         assert to_received(record, ctx).lane == lane
+
+
+def test_both_lanes_on_one_queue_are_counted_once(make_stack: Callable[..., Any]) -> None:
+    """``backfill_queue_name = queue_name``: one queue, no lanes (as before them)."""
+    from shared.aws.task_queue import SqsTaskQueue
+
+    stack = make_stack()
+    aws = stack.settings.aws
+    queue = SqsTaskQueue(client("sqs", aws), aws.queue_name, aws.dlq_name, aws.queue_name)
+    queue.send_many([task(i) for i in range(3)], BACKFILL)
+    queue.send(task(9), lane=LIVE)
+    counts = queue.counts()
+    assert counts.visible == 4 and counts.waiting(BACKFILL) == counts.waiting(LIVE) == 4
+    got = queue.receive(10, 0, 60)
+    assert len(got) == 4
+    for message in got:
+        queue.delete(message.receipt_handle, message.lane)
+    assert queue.counts().in_flight == 0
