@@ -76,7 +76,7 @@ def print_table(r: dict[str, Any]) -> None:
         ("peak RSS growth, window x10", f"{m['growth']:.2f}x",
          ", ".join(f"{e} ev: {v / 1024:.0f} MiB" for e, v in m["peak_rss_kib"].items()), "<= 1.2x"),
         ("live p95 delay beside a backfill", f"{f['p95_with_backfill_s']:.0f} s",
-         f"alone {f['p95_alone_s']:.0f} s, one queue {f['p95_one_queue_s']:.0f} s; {f['backfill_days']} days "
+         f"alone {f['p95_alone_s']:.0f} s, one queue >= {f['p95_one_queue_s']:.0f} s; {f['backfill_days']} days "
          f"backfilling, {f['workers']} workers ({'met' if f['met'] else 'NOT met'})", f"<= {f['target_s']:.0f} s"),
     ]
     print(f"\nlogpull benchmark ({r['size']}) on {r['machine']['cpus']} CPUs, Python {r['machine']['python']}")
