@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--json FILE]`: the five benchmark figures, side by side.
+"""`python -m bench [--quick] [--json FILE]`: the benchmark figures, side by side.
 
 Not part of the test suite (timings on shared machines are noisy); `--quick` is a smoke
 run with tiny sizes that the suite uses to keep this script working.
@@ -18,6 +18,7 @@ from typing import Any
 from bench import _budget as budget
 from bench import _figures as fig
 from bench._control_plane import control_plane
+from bench._fairness import fairness
 from shared.aws.emulator import use_dummy_credentials
 
 SIZES = {
@@ -52,6 +53,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
             ("quota_backfill", lambda: budget.quota_backfill(work, **sizes["budget"])),
             ("okta_pacing", lambda: budget.okta_pacing(work, workers=4, **sizes["okta"])),
             ("budget_aws_requests", lambda: budget.aws_overhead(work, **sizes["budget_aws"])),
+            ("fairness", lambda: fairness(work, size)),
         ]
         for name, step in steps:
             began = time.perf_counter()
@@ -66,7 +68,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
 
 def print_table(r: dict[str, Any]) -> None:
     c, s, a, k, m = r["ceiling"], r["scaling"], r["aws_requests"], r["crash_rereads"], r["memory"]
-    c50 = r["ceiling_at_50ms"]
+    c50, f = r["ceiling_at_50ms"], r["fairness"]
     q, o, b = r["quota_backfill"], r["okta_pacing"], r["budget_aws_requests"]
     top = max(s["speedup"], key=int)
     rows = [
@@ -94,6 +96,9 @@ def print_table(r: dict[str, Any]) -> None:
         ("AWS requests per 1,000 events added by a budget", f"{b['added_per_1000_events']:.2f}",
          f"{b['with']['per_1000_events']} with vs {b['without']['per_1000_events']} without, {b['workers']} workers "
          f"at {b['per_minute']}/min, {b['with']['budget_takes']} takes", "(little)"),
+        ("live p95 delay beside a backfill", f"{f['p95_with_backfill_s']:.0f} s",
+         f"alone {f['p95_alone_s']:.0f} s, one queue >= {f['p95_one_queue_s']:.0f} s; {f['backfill_days']} days "
+         f"backfilling, {f['workers']} workers ({'met' if f['met'] else 'NOT met'})", f"<= {f['target_s']:.0f} s"),
     ]
     print(f"\nlogpull benchmark ({r['size']}) on {r['machine']['cpus']} CPUs, Python {r['machine']['python']}")
     width = max(len(row[0]) for row in rows)

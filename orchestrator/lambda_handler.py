@@ -21,7 +21,8 @@ def _orchestrator() -> Orchestrator:
         settings = load_settings(os.environ.get("LOGPULL_CONFIG"))
         configure_logging(settings.logging.level, "json")
         store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
-        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name,
+                             settings.aws.dlq_name, settings.aws.backfill_queue)
         _ORCHESTRATOR = Orchestrator(settings, store, queue, emit_metrics=True)
     return _ORCHESTRATOR
 

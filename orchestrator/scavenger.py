@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import QueueCounts, SqsTaskQueue
 from shared.config import Settings
 from shared.errors import LeaseLost
+from shared.lanes import lane_of
 from shared.log import get_logger
 from shared.models import FIRST_PASS, SourceMeta, TaskMessage, WindowRecord
 
@@ -30,6 +31,7 @@ class Scavenger:
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.lease = settings.worker.lease.total_seconds()
         self.grace = settings.orchestrator.enqueue_grace.total_seconds()
+        self.settle = {source.id: source.settle for source in settings.sources}
 
     def sweep_source(self, meta: SourceMeta | None, windows: list[WindowRecord], counts: QueueCounts) -> int:
         """Re-enqueue the stalled ones among ``windows`` (all of one source, whose
@@ -48,7 +50,7 @@ class Scavenger:
         now = self.clock()
         if window.state == "running":  # its message should have been re-leased by now
             return window.lease_expiry + self.lease + self.grace < now
-        if window.state == "pending":
+        if window.state == "pending":  # (nothing in either lane's queue)
             nothing_queued = counts.visible + counts.in_flight + counts.delayed == 0
             return nothing_queued and window.updated_at + 2 * self.lease + self.grace < now
         return False
@@ -72,7 +74,8 @@ class Scavenger:
         )
         if not self._write(updated, window):
             return 0  # it moved on while we looked: not stalled after all
-        self.queue.send(TaskMessage.for_window(window.key, updated.dispatch))
+        lane = lane_of(window.key, window.created_at, self.settle.get(window.key.source, timedelta(0)))
+        self.queue.send(TaskMessage.for_window(window.key, updated.dispatch), lane=lane)
         log.warning("window_rescued", window=str(window.key), state=window.state,
                     pages=window.pages, rescues=updated.rescues)
         return 1

@@ -10,10 +10,12 @@ that finds the source's credentials reference changed in the config.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
+from shared.lanes import lane_of
 from shared.log import get_logger
 from shared.models import FIRST_PASS, SourceMeta, TaskMessage, WindowRecord
 
@@ -26,15 +28,17 @@ def credentials_changed(source: SourceSettings, meta: SourceMeta | None) -> bool
 
 
 def clear(store: DynamoStateStore, queue: SqsTaskQueue, meta: SourceMeta | None,
-          windows: Iterable[WindowRecord] | None = None, why: str = "reset") -> int | None:
+          windows: Iterable[WindowRecord] | None = None, why: str = "reset",
+          settle: timedelta = timedelta(0)) -> int | None:
     """Clear the mark ``meta`` holds (not a newer one) and send the source's waiting
-    windows again; how many were sent, or None when there was no mark to clear."""
+    windows again, each to its lane's queue (``settle``: the source's); how many were
+    sent, or None when there was no mark to clear."""
     if meta is None or meta.failed is None or not store.clear_source_failed(meta.source, meta.failed):
         return None
     listed = list(store.list_windows(meta.source)) if windows is None else list(windows)
     waiting = [w for w in listed if w.state == "pending"
                and (w.key.pass_no != FIRST_PASS or w.key.start < meta.enqueued_until)]
-    queue.send_many([TaskMessage.for_window(w.key) for w in waiting])
+    queue.send_lanes([(lane_of(w.key, w.created_at, settle), TaskMessage.for_window(w.key)) for w in waiting])
     log.info("source_failure_cleared", source=meta.source, why=why, reason=meta.failed.reason, resent=len(waiting))
     return len(waiting)
 
@@ -47,7 +51,7 @@ def clear_all(settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
     cleared = {}
     for source in settings.sources:
         if source.id in wanted:
-            sent = clear(store, queue, store.get_meta(source.id), why=why)
+            sent = clear(store, queue, store.get_meta(source.id), why=why, settle=source.settle)
             if sent is not None:
                 cleared[source.id] = sent
     return cleared

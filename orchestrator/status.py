@@ -49,6 +49,8 @@ def status(settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
     return {
         "sources": {s.id: source_status(s, store, now) for s in settings.sources},
         "queue": {"visible": counts.visible, "in_flight": counts.in_flight, "delayed": counts.delayed,
-                  "dlq": counts.dlq},
+                  "dlq": counts.dlq,  # totals; per lane (shared.lanes) below
+                  "lanes": {lane: {"visible": c.visible, "in_flight": c.in_flight, "delayed": c.delayed}
+                            for lane, c in counts.lanes.items()}},
         "as_of": format_instant(from_epoch(now)),
     }

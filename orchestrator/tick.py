@@ -1,7 +1,12 @@
 """One scheduling tick: record new windows (moving the watermark in the same
 transaction), enqueue recorded windows from the enqueued mark on (so windows an
 orchestrator recorded but died before enqueueing are enqueued by the next tick),
-schedule due final passes, rescue stalled windows and log the completeness ledger."""
+schedule due final passes, rescue stalled windows and log the completeness ledger.
+
+Tasks go to two queues (``shared.lanes``): live first passes are always sent, to the
+live queue; backfill (history, final passes) goes to the backfill queue while fewer
+than ``max_backlog`` tasks wait there. So a months-long backfill never stands between
+another source's live window and the workers."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from shared.aws.state_store import MAX_TRANSACTION_ITEMS, DynamoStateStore
 from shared.aws.task_queue import QueueCounts, SqsTaskQueue
 from shared.config import Settings, SourceSettings
 from shared.errors import ConflictError
+from shared.lanes import BACKFILL, LIVE_WINDOWS, Lane, lane_of
 from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, SourceMeta, TaskMessage, WindowKey, WindowRecord
 from shared.settled import SettledMark
@@ -69,7 +75,7 @@ class Orchestrator:
             recorded, metas[source.id] = self._schedule(source, metas[source.id])
             result.recorded[source.id] = len(recorded)
         counts = self.queue.counts(dlq_too=self.emit_metrics)  # the DLQ depth is for metrics only
-        room = self.max_backlog - counts.visible - counts.delayed
+        room = self.max_backlog - counts.waiting(BACKFILL)  # live tasks are always sent
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
         for source in self.settings.sources:
             meta = metas[source.id]  # as read, and moved by our own recording: scheduling is done with it
@@ -82,10 +88,12 @@ class Orchestrator:
                     result.enqueued[source.id] = result.final_passes[source.id] = result.rescued[source.id] = 0
                     result.ledgers[source.id] = self._report(source, listed, counts)
                     continue
-                room -= source_failure.clear(self.store, self.queue, meta, windows, why="credentials changed") or 0
+                room -= source_failure.clear(self.store, self.queue, meta, windows, why="credentials changed",
+                                             settle=source.settle) or 0
                 meta = replace(meta, failed=None)
-            result.enqueued[source.id] = self._enqueue(meta, windows, max(0, room))
-            room -= result.enqueued[source.id]
+            sent = self._enqueue(source, meta, windows, max(0, room))
+            result.enqueued[source.id] = sum(sent.values())
+            room -= sent.get(BACKFILL, 0)
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
             result.rescued[source.id] = scavenger.sweep_source(meta, windows, counts)
             result.ledgers[source.id] = self._report(source, listed, counts)
@@ -96,8 +104,9 @@ class Orchestrator:
     @staticmethod
     def _listing_bound(source: SourceSettings, meta: SourceMeta | None, room: int) -> datetime | None:
         """Past the enqueue mark only the windows this tick may enqueue matter: later
-        ones are recorded, never sent, so nothing about them can change."""
-        return meta.enqueued_until + (max(0, room) + 1) * source.window if meta else None
+        ones are recorded, never sent, so nothing about them can change. (The backfill
+        queue's room, plus the few live windows that go regardless of it.)"""
+        return meta.enqueued_until + (max(0, room) + 2 + LIVE_WINDOWS) * source.window if meta else None
 
     def _report(self, source: SourceSettings, listed: Listed, counts: QueueCounts) -> Ledger:
         current = log_ledger(source, listed.windows, self.clock(), listed.settled)
@@ -108,29 +117,32 @@ class Orchestrator:
                           "DLQDepth": counts.dlq}, {"Source": source.id})
         return current
 
-    def _enqueue(self, meta: SourceMeta | None, windows: list[WindowRecord], room: int) -> int:
-        """Send tasks for recorded windows from ``enqueued_until`` on, at most ``room``,
-        then move the mark past them. The mark moves only after the send, so a crash in
-        between re-sends (a duplicate task, which workers drop) rather than loses."""
+    def _enqueue(self, source: SourceSettings, meta: SourceMeta | None, windows: list[WindowRecord],
+                 room: int) -> dict[Lane, int]:
+        """Send tasks for recorded windows from ``enqueued_until`` on, each to its lane's
+        queue (backfill ones at most ``room``), then move the mark past them; how many
+        per lane. The mark moves only after the send, so a crash in between re-sends (a
+        duplicate task, which workers drop) rather than loses."""
         if meta is None or meta.enqueued_until >= meta.watermark:
-            return 0
+            return {}
         todo = sorted((w for w in windows if w.key.pass_no == FIRST_PASS
                        and meta.enqueued_until <= w.key.start < meta.watermark), key=lambda w: w.key.start)
-        send: list[WindowRecord] = []
-        mark = meta.enqueued_until
+        send: list[tuple[Lane, TaskMessage]] = []
+        backfill, mark = 0, meta.enqueued_until
         for window in todo:
             if window.key.start != mark:
                 break  # not listed yet (recorded after the listing): next tick
-            fresh = window.state == "pending" and window.pages == 0
-            if fresh and len(send) >= room:
-                break
-            if fresh:
-                send.append(window)
+            if window.state == "pending" and window.pages == 0:  # fresh
+                lane = lane_of(window.key, window.created_at, source.settle)
+                if lane == BACKFILL and backfill >= room:
+                    break
+                backfill += lane == BACKFILL
+                send.append((lane, TaskMessage.for_window(window.key)))
             mark = window.key.end
-        self.queue.send_many([TaskMessage.for_window(w.key) for w in send])
+        sent = self.queue.send_lanes(send)
         if mark != meta.enqueued_until:
             self.store.advance_enqueued(meta.source, format_instant(meta.enqueued_until), format_instant(mark))
-        return len(send)
+        return sent
 
     def _schedule_final_passes(self, source: SourceSettings, windows: list[WindowRecord]) -> int:
         now = self.clock() if self.final_due_by is None else min(self.clock(), self.final_due_by)
@@ -140,7 +152,7 @@ class Orchestrator:
                                  updated_at=self.clock())
             if self.store.create_window(final):  # False: another orchestrator did it
                 created.append(final)
-        self.queue.send_many([TaskMessage.for_window(w.key) for w in created])
+        self.queue.send_many([TaskMessage.for_window(w.key) for w in created], BACKFILL)  # (see shared.lanes)
         return len(created)
 
     def horizon(self, source: SourceSettings) -> datetime:

@@ -62,9 +62,14 @@ class AwsSettings(_Section):
     region: str = "us-east-1"
     endpoint_url: str | None = None  # None: boto3 honours AWS_ENDPOINT_URL itself
     queue_name: str = "logpull-tasks"
+    backfill_queue_name: str | None = None  # the backfill lane (shared.lanes); default <queue_name>-backfill
     dlq_name: str = "logpull-tasks-dlq"
     table_name: str = "logpull-state"
     max_receive_count: int = Field(default=10, ge=1, le=1000)
+
+    @property
+    def backfill_queue(self) -> str:
+        return self.backfill_queue_name or f"{self.queue_name}-backfill"
 
 
 class WorkerSettings(_Section):

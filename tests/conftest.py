@@ -147,7 +147,8 @@ def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
         if sink == "s3":
             ensure_bucket(client("s3", settings.aws), url)
         store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
-        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name,
+                             settings.aws.dlq_name, settings.aws.backfill_queue)
         return Stack(settings, path, store, queue, root)
 
     return make

@@ -14,6 +14,7 @@ from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
 from shared.errors import PermanentError
+from shared.lanes import LIVE, Lane
 from worker.acker import Acker
 from worker.budget import Gate, budget_key
 from worker.sinks import open_sink
@@ -60,10 +61,10 @@ class WorkerContext:
     def __post_init__(self) -> None:
         self._acker = Acker(self.queue)
 
-    def ack_later(self, receipt_handle: str) -> None:
-        """Delete a finished task's message in the background (see ``Acker``);
-        ``flush_acks`` deletes what is left and waits."""
-        self._acker.add(receipt_handle)
+    def ack_later(self, receipt_handle: str, lane: Lane = LIVE) -> None:
+        """Delete a finished task's message (from the lane's queue) in the background
+        (see ``Acker``); ``flush_acks`` deletes what is left and waits."""
+        self._acker.add(receipt_handle, lane)
 
     def flush_acks(self) -> None:
         self._acker.flush()
@@ -71,7 +72,8 @@ class WorkerContext:
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> WorkerContext:
         store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
-        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name,
+                             settings.aws.dlq_name, settings.aws.backfill_queue)
         sink = open_sink(settings.sink, lambda: client("s3", settings.aws))
         return cls(settings=settings, store=store, queue=queue, sink=sink, **overrides)
 

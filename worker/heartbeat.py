@@ -13,6 +13,7 @@ from collections.abc import Callable
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import ReceiptHandleInvalid, SqsTaskQueue
 from shared.errors import AwsError
+from shared.lanes import LIVE, Lane
 from shared.log import get_logger
 from shared.models import WindowKey
 
@@ -30,9 +31,10 @@ class Heartbeat:
         lease_seconds: float,
         clock: Callable[[], float],
         since: float | None = None,
+        lane: Lane = LIVE,  # the queue the message came from
     ) -> None:
         self._store, self._queue, self._key, self._owner = store, queue, key, owner
-        self._receipt = receipt_handle
+        self._receipt, self._lane = receipt_handle, lane
         self._lease = lease_seconds
         self._clock = clock
         self._stop = threading.Event()
@@ -79,7 +81,7 @@ class Heartbeat:
                 self.lost.set()
                 return False
             if not self._stop.is_set():  # never undo a give-back's visibility after stop()
-                self._queue.change_visibility(self._receipt, int(self._lease) + 1)
+                self._queue.change_visibility(self._receipt, int(self._lease) + 1, self._lane)
                 self._visible_from = now
         except ReceiptHandleInvalid:
             log.info("heartbeat_stopped", reason="receipt handle no longer valid")

@@ -5,7 +5,9 @@ Each record of the batch runs in its own thread under one deadline taken from
 continuation send. Records that end ``done``, ``continued`` or ``failed`` (already in
 the DLQ with their reason) are left for the mapping to delete; ``retry`` outcomes are
 reported in ``batchItemFailures`` so SQS delivers them again. One bad record never fails
-the batch.
+the batch. The live and the backfill queue (``shared.lanes``) each have a mapping; a
+record's ``eventSourceARN`` tells which queue it came from, and its continuation goes
+back there.
 
 Why not Powertools' BatchProcessor: it runs records one after another, so the last
 record of a batch would get what little time the others left; here all records share
@@ -22,6 +24,7 @@ from typing import Any
 from shared.aws.task_queue import Received
 from shared.config import load_settings
 from shared.heap import freeze_long_lived
+from shared.lanes import LIVE
 from shared.log import configure_logging, get_logger
 from worker.context import WorkerContext
 from worker.runner import Outcome, TaskRunner
@@ -47,9 +50,13 @@ def _context() -> WorkerContext:
     return _CONTEXT
 
 
-def to_received(record: dict[str, Any]) -> Received:
+def to_received(record: dict[str, Any], ctx: WorkerContext | None = None) -> Received:
+    """The record as the queue would have handed it out; its lane is the queue its
+    ``eventSourceARN`` names (the live and the backfill queue each have a mapping)."""
     attributes = record.get("attributes") or {}
+    source_arn = str(record.get("eventSourceARN", ""))
     return Received(
+        lane=ctx.queue.lane_of_queue(source_arn) if ctx is not None else LIVE,
         message_id=str(record.get("messageId", "")),
         receipt_handle=str(record.get("receiptHandle", "")),
         body=str(record.get("body", "")),
@@ -64,7 +71,7 @@ def handle_batch(ctx: WorkerContext, records: list[dict[str, Any]], remaining_ms
     runner = TaskRunner(ctx)
 
     def run(record: dict[str, Any]) -> tuple[str, Outcome]:
-        received = to_received(record)
+        received = to_received(record, ctx)
         try:
             return received.message_id, runner.run(received, started, deadline)
         except Exception as exc:  # noqa: BLE001 - one bad record must not fail the batch

@@ -91,7 +91,8 @@ class TaskRunner:
             pager.close()
             raise
         pager.adopt(record)
-        heartbeat = Heartbeat(ctx.store, ctx.queue, record.key, owner, received.receipt_handle, lease, ctx.clock)
+        heartbeat = Heartbeat(ctx.store, ctx.queue, record.key, owner, received.receipt_handle, lease, ctx.clock,
+                              lane=received.lane)
         heartbeat.start()
 
         def resume() -> None:
@@ -115,7 +116,7 @@ class TaskRunner:
         lease = ctx.settings.worker.lease.total_seconds()
         pager = Pager(ctx, source, owner, deadline, _assumed(message, received, owner, started + lease))
         heartbeat = Heartbeat(ctx.store, ctx.queue, message.key, owner, received.receipt_handle, lease, ctx.clock,
-                              since=started)
+                              since=started, lane=received.lane)
         heartbeat.leased.clear()  # until the claim, it only keeps the message invisible
         pager.on_claimed = heartbeat.leased.set
         pager.claim(heartbeat.lease_until)
@@ -143,7 +144,7 @@ class TaskRunner:
         if not pager.claimed and pager.out_of_budget:  # lease it, then continue (see _continue)
             return None
         if not pager.claimed:  # stopped before the first page: the task never began
-            self.ctx.queue.change_visibility(received.receipt_handle, 0)
+            self.ctx.queue.change_visibility(received.receipt_handle, 0, received.lane)
             return Outcome("retry", {"pages": 0, "events": 0, "reason": "stop requested"})
         return self._after_paging(message, received, pager, owner)
 
@@ -201,9 +202,9 @@ class TaskRunner:
         if not self.ctx.ack_messages:
             return
         if now:
-            self.ctx.queue.delete(received.receipt_handle)
+            self.ctx.queue.delete(received.receipt_handle, received.lane)
         else:
-            self.ctx.ack_later(received.receipt_handle)
+            self.ctx.ack_later(received.receipt_handle, received.lane)
 
     def _release(self, record: WindowRecord, owner: str, **changes: Any) -> WindowRecord:
         released = record.evolve(
@@ -218,8 +219,9 @@ class TaskRunner:
         self._release(record, owner, continuations=record.continuations + 1)
         self.ctx.fault("after_release")
         # the continuation's lease counts it in the window (a crash before this send
-        # leaves our own message, still the window's latest, to come back)
-        self.ctx.queue.send(message.continued(record.dispatch + 1))
+        # leaves our own message, still the window's latest, to come back); it goes back
+        # to the queue this task came from: a backfill window stays in the backfill lane
+        self.ctx.queue.send(message.continued(record.dispatch + 1), lane=received.lane)
         self.ctx.fault("after_continuation_sent")
         self._ack(received)
         return Outcome("continued", _stats(pager.stats, record))
@@ -238,7 +240,7 @@ class TaskRunner:
             except LeaseLost:
                 return Outcome("retry", {**_stats(pager.stats), "reason": f"{reason}; lease lost", "error_class": "LeaseLost"})
         delay = 0 if exc is None else int(min(900, max(1.0, exc.delay or 0) * received.receive_count))
-        self.ctx.queue.change_visibility(received.receipt_handle, delay)
+        self.ctx.queue.change_visibility(received.receipt_handle, delay, received.lane)
         return Outcome("retry", {**_stats(pager.stats, record), "reason": reason, "retry_in_s": delay,
                                  "error_class": type(exc).__name__ if exc else None})
 
@@ -263,7 +265,7 @@ class TaskRunner:
             return Outcome("done", {"pages": 0, "events": 0, "skipped": "duplicate of a leased task"})
         # our own message came back while its lease lives on: look again once it expires
         wait = max(1, math.ceil(record.lease_expiry - self.ctx.clock()) + 1)
-        self.ctx.queue.change_visibility(received.receipt_handle, wait)
+        self.ctx.queue.change_visibility(received.receipt_handle, wait, received.lane)
         return Outcome("retry", {"pages": 0, "events": 0, "reason": "window leased by a live worker", "retry_in_s": wait})
 
     def _poison(self, received: Received, exc: MalformedMessage) -> Outcome:
@@ -272,7 +274,7 @@ class TaskRunner:
         once (a copy of our own would be made twice by a worker killed between the copy
         and the delete). ``dlq list`` tells its reason from its body."""
         try:
-            self.ctx.queue.change_visibility(received.receipt_handle, 0)
+            self.ctx.queue.change_visibility(received.receipt_handle, 0, received.lane)
         except AwsError as error:  # it comes back once its visibility timeout ends
             log.warning("hand_back_failed", error=str(error))
         return Outcome("retry", {"pages": 0, "events": 0, "reason": f"{exc.reason}: {exc.message}",
@@ -284,7 +286,7 @@ class TaskRunner:
         message: a crash in between leaves a DLQ entry, never a silent failure. Bad
         credentials fail the source instead (see ``source_failure``)."""
         if source_failure.applies(exc):
-            fields = source_failure.hand_back(self.ctx, received.receipt_handle, received.body, leased, exc)
+            fields = source_failure.hand_back(self.ctx, received, leased, exc)
             return Outcome("failed", {**_stats(stats or RunStats()), **fields})
         error_class = type(exc.__cause__ or exc).__name__
         reason = f"{exc.reason}: {exc.message}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.aws.task_queue import Received
 from shared.errors import LeaseLost, PermanentError
 from shared.log import get_logger
 from shared.models import SOURCE_FAILURE_REASONS, SourceFailure, WindowRecord, parse_task
@@ -26,11 +27,11 @@ def applies(exc: PermanentError) -> bool:
     return exc.reason in SOURCE_FAILURE_REASONS
 
 
-def hand_back(ctx: WorkerContext, receipt_handle: str, body: str,
+def hand_back(ctx: WorkerContext, received: Received,
               leased: tuple[WindowRecord, str] | None, exc: PermanentError) -> dict[str, Any]:
     """Mark the source failed (once), leave the window pending, delete the message;
     the task's outcome fields."""
-    source = parse_task(body).source  # (a body that is no task fails as malformed_message instead)
+    source = parse_task(received.body).source  # (a body that is no task fails as malformed_message instead)
     error_class = type(exc.__cause__ or exc).__name__
     failure = SourceFailure(reason=exc.reason, error=redact(str(exc)), credentials=_credentials(ctx, source),
                             at=ctx.clock())
@@ -40,7 +41,7 @@ def hand_back(ctx: WorkerContext, receipt_handle: str, body: str,
     if leased is not None:
         _release(ctx, *leased, failure, error_class)
     if ctx.ack_messages:  # (under Lambda the mapping deletes a message that is not reported failed)
-        ctx.queue.delete(receipt_handle)
+        ctx.queue.delete(received.receipt_handle, received.lane)
     return {"reason": f"{failure.reason}: {failure.error}", "error_class": error_class, "source_failed": True}
 
 

@@ -91,7 +91,8 @@ def init(config: str | None) -> None:
     probe_sink(settings)  # before creating anything: a sink that cannot be written is the operator's to fix
     queues = ensure_queues(client("sqs", settings.aws), settings)
     table = ensure_table(client("dynamodb", settings.aws), settings)
-    created = {"queue": queues["queue"], "dlq": queues["dlq"], "table": table}
+    created = {"queue": queues["queue"], "backfill_queue": queues["backfill_queue"], "dlq": queues["dlq"],
+               "table": table}
     created.update(buckets)
     click.echo(json.dumps(created))
 
@@ -207,7 +208,7 @@ def dlq_redrive(config: str | None) -> None:
 
     settings = _ready(config)
     store, queue = aws_ports(settings)
-    moved, kept = DeadLetters(queue, store).redrive()
+    moved, kept = DeadLetters(queue, store, {s.id: s.settle for s in settings.sources}).redrive()
     click.echo(json.dumps({"redriven": moved, "kept": kept}))
 
 

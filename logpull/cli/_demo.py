@@ -116,7 +116,8 @@ def run_demo(options: DemoOptions) -> int:
         ensure_queues(client("sqs", settings.aws), settings)
         ensure_table(client("dynamodb", settings.aws), settings)
         store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
-        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name, settings.aws.dlq_name)
+        queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name,
+                             settings.aws.dlq_name, settings.aws.backfill_queue)
         began = time.monotonic()
         local = LocalRun(settings, store, queue, workers=options.workers, published=published_in_sink(settings))
         pool = WorkerPool(spawn_subprocess(str(config_path)), options.workers)

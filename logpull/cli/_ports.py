@@ -22,5 +22,5 @@ def aws_ports(settings: Settings) -> tuple[DynamoStateStore, SqsTaskQueue]:
 
     store = DynamoStateStore(client("dynamodb", settings.aws), settings.aws.table_name)
     queue = SqsTaskQueue(client("sqs", settings.aws), settings.aws.queue_name,
-                         settings.aws.dlq_name)
+                         settings.aws.dlq_name, settings.aws.backfill_queue)
     return store, queue

@@ -26,8 +26,10 @@ def print_status(report: dict[str, Any], console: Console | None = None) -> None
         for line in source_lines(source_id, src, as_of, width):
             console.print(line, soft_wrap=False)
     queue = report["queue"]
+    lanes = "".join(f", {lane} {c['visible'] + c['delayed']}" for lane, c in queue.get("lanes", {}).items())
     console.print(f"queue: {queue['visible']} visible, {queue['in_flight']} in flight, "
-                  f"{queue['delayed']} delayed; DLQ: {queue['dlq']}", markup=False)
+                  f"{queue['delayed']} delayed{' (waiting: ' + lanes[2:] + ')' if lanes else ''}; "
+                  f"DLQ: {queue['dlq']}", markup=False)
     console.print(legend())
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import REASON_ATTRIBUTE, SqsTaskQueue
 from shared.errors import LeaseLost, MalformedMessage
+from shared.lanes import LIVE, Lane, lane_of
 from shared.models import TaskMessage, parse_task
 from shared.timeutil import format_instant
 
@@ -14,8 +17,11 @@ PEEK_VISIBILITY = 5
 
 
 class DeadLetters:
-    def __init__(self, queue: SqsTaskQueue, store: DynamoStateStore) -> None:
+    def __init__(self, queue: SqsTaskQueue, store: DynamoStateStore,
+                 settle: Mapping[str, timedelta] | None = None) -> None:
+        """``settle``: per source id, its setting (which lane a redriven task goes to)."""
         self.queue, self.store = queue, store
+        self.settle = dict(settle or {})
 
     def _drain(self, visibility: int) -> list[dict[str, Any]]:
         seen: dict[str, dict[str, Any]] = {}
@@ -63,18 +69,22 @@ class DeadLetters:
                 kept += 1
                 self.queue.release_dead(message["ReceiptHandle"])
                 continue
-            self.queue.send(self._reopen(task))
+            self.queue.send(*self._reopen(task))
             self.queue.delete_dead(message["ReceiptHandle"])
             moved += 1
         return moved, kept
 
-    def _reopen(self, task: TaskMessage) -> TaskMessage:
-        """The task to send back: a failed window is reopened; any other keeps its state
-        (a done window stays done: the task only rolls its publishes forward). Either
-        way the window counts the new message as its latest, so older copies are dropped."""
+    def _reopen(self, task: TaskMessage) -> tuple[TaskMessage, int, Lane]:
+        """The task to send back (with no delay, to its window's lane): a failed window
+        is reopened; any other keeps its state (a done window stays done: the task only
+        rolls its publishes forward). Either way the window counts the new message as
+        its latest, so older copies are dropped."""
         record = self.store.get_window(task.key)
-        if record is None or record.state == "running":  # a live worker's: leave it be
-            return task
+        if record is None:  # (a worker puts it back in the DLQ: unknown window)
+            return task, 0, LIVE
+        lane = lane_of(record.key, record.created_at, self.settle.get(record.key.source, timedelta(0)))
+        if record.state == "running":  # a live worker's: leave it be
+            return task, 0, lane
         changes: dict[str, Any] = {"dispatch": record.dispatch + 1}
         if record.state == "failed":
             changes.update(state="pending", lease_owner=None, lease_expiry=0.0, rescues=0, token_resets=0,
@@ -82,5 +92,5 @@ class DeadLetters:
         try:
             self.store.write(record.evolve(version=record.version + 1, **changes), record.version, owner=None)
         except LeaseLost:  # it moved on meanwhile: its own message carries it on
-            return task
-        return TaskMessage.for_window(task.key, record.dispatch + 1)
+            return task, 0, lane
+        return TaskMessage.for_window(task.key, record.dispatch + 1), 0, lane

@@ -1,4 +1,5 @@
-"""``logpull init``: create the queue, its DLQ (with a redrive policy) and the table.
+"""``logpull init``: create the queues (live and backfill, see ``shared.lanes``), their
+DLQ (both with the same redrive policy) and the table.
 
 Idempotent: running it again changes nothing that already exists as it should.
 """
@@ -30,11 +31,13 @@ def ensure_queues(sqs: Any, settings: Settings) -> dict[str, str]:
             "VisibilityTimeout": str(int(settings.worker.lease.total_seconds())),
             "RedrivePolicy": redrive_policy(dlq_arn, aws.max_receive_count),
         }
-        queue_url = sqs.create_queue(QueueName=aws.queue_name)["QueueUrl"]
-        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
+        urls = {"dlq": dlq_url}
+        for what, name in (("queue", aws.queue_name), ("backfill_queue", aws.backfill_queue)):
+            urls[what] = sqs.create_queue(QueueName=name)["QueueUrl"]  # the live and the backfill lane
+            sqs.set_queue_attributes(QueueUrl=urls[what], Attributes=attributes)
     except (ClientError, BotoCoreError) as exc:
         raise AwsError(f"could not create the SQS queues: {exc}") from exc
-    return {"queue": queue_url, "dlq": dlq_url}
+    return urls
 
 
 def ensure_table(dynamodb: Any, settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""Whether the queue, DLQ and table that ``logpull init`` creates exist: asked once at
+"""Whether the queues, DLQ and table that ``logpull init`` creates exist: asked once at
 the start of a command, so a missing one is one line ("run `logpull init` first")
 instead of a failure on every call."""
 
@@ -34,12 +34,14 @@ def _exists(call: Any, missing_codes: frozenset[str], what: str, **kwargs: Any) 
 
 
 def resources(settings: Settings) -> list[tuple[str, bool]]:
-    """``(what, exists)`` for the task queue, the DLQ and the state table. Raises
+    """``(what, exists)`` for the task queues, the DLQ and the state table. Raises
     AwsError when AWS cannot tell (unreachable, access denied)."""
     aws = settings.aws
     sqs, dynamodb = client("sqs", aws, STARTUP_CONFIG), client("dynamodb", aws, STARTUP_CONFIG)
     found = []
-    for what, name in ((f"SQS queue {aws.queue_name}", aws.queue_name), (f"SQS DLQ {aws.dlq_name}", aws.dlq_name)):
+    queues = ((f"SQS queue {aws.queue_name}", aws.queue_name),
+              (f"SQS backfill queue {aws.backfill_queue}", aws.backfill_queue), (f"SQS DLQ {aws.dlq_name}", aws.dlq_name))
+    for what, name in queues:
         found.append((what, _exists(sqs.get_queue_url, QUEUE_MISSING_CODES, what, QueueName=name)))
     table = f"DynamoDB table {aws.table_name}"
     found.append((table, _exists(dynamodb.describe_table, TABLE_MISSING_CODES, table, TableName=aws.table_name)))

@@ -29,26 +29,31 @@ class FakeContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
-def as_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+def as_event(messages: list[dict[str, Any]], queue_name: str = "q") -> dict[str, Any]:
     """The event an SQS event source mapping delivers."""
     return {"Records": [{
         "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
         "attributes": {"ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"],
                        "SentTimestamp": m["Attributes"].get("SentTimestamp", "0")},
         "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue_name}", "awsRegion": "us-east-1",
     } for m in messages]}
 
 
 def esm_invoke(stack: Any, invoke: Callable[[dict[str, Any], Any], dict[str, Any]], batch: int = 2) -> float | None:
-    """One poll + invocation + deletion, like the event source mapping; the duration."""
-    sqs, url = stack.queue._client, stack.queue.url()  # noqa: SLF001
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, WaitTimeSeconds=1,
-                                   VisibilityTimeout=30, MessageSystemAttributeNames=["All"]).get("Messages", [])
-    if not messages:
+    """One poll + invocation + deletion, like the event source mappings (one on the live
+    queue, one on the backfill queue: the first that has messages); the duration."""
+    sqs = stack.queue._client  # noqa: SLF001
+    for name in (stack.settings.aws.queue_name, stack.settings.aws.backfill_queue):
+        url = stack.queue.url(name)
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, WaitTimeSeconds=0,
+                                       VisibilityTimeout=30, MessageSystemAttributeNames=["All"]).get("Messages", [])
+        if messages:
+            break
+    else:
         return None
     began = time.monotonic()
-    result = invoke(as_event(messages), FakeContext(1500))
+    result = invoke(as_event(messages, name), FakeContext(1500))
     took = time.monotonic() - began
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     for message in messages:
@@ -86,7 +91,9 @@ def test_a_malformed_record_does_not_fail_the_batch(make_stack: Callable[..., An
     sim = simulator(events=100, seed=2, start=START, end=START + timedelta(hours=1))
     stack = make_stack(sim.url, source={"end": "2026-11-01T01:00:00Z"}, max_receive_count=1)
     Orchestrator(stack.settings, stack.store, stack.queue).tick()
-    stack.queue._client.send_message(QueueUrl=stack.queue.url(), MessageBody='{"v": 99}')  # noqa: SLF001
+    # beside the window's task, on the backfill queue (a window of the past is history)
+    stack.queue._client.send_message(QueueUrl=stack.queue.url(stack.settings.aws.backfill_queue),  # noqa: SLF001
+                                     MessageBody='{"v": 99}')
     ctx = WorkerContext.from_settings(stack.settings, ack_messages=False)
 
     def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:

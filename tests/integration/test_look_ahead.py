@@ -61,7 +61,7 @@ def test_a_page_read_ahead_for_a_window_already_in_progress_is_dropped(
     assert window.pages == 2 and window.state == "running"
     time.sleep(1.3)  # the dead worker's message and lease expire
     [dead] = stack.queue.receive(1, 0, 30)
-    stack.queue.delete(dead.receipt_handle)  # gone, as if it had gone to the DLQ
+    stack.queue.delete(dead.receipt_handle, dead.lane)  # gone, as if it had gone to the DLQ
     stack.queue.send(TaskMessage.for_window(window.key))  # like a rescue: receive count 1
     work(WorkerContext.from_settings(stack.settings), until_idle=True)
     [window] = list(stack.store.list_windows("gws-login"))

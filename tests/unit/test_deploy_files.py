@@ -107,7 +107,7 @@ def test_parameters_have_the_documented_defaults_and_bounds(template: dict[str, 
     params = template["Parameters"]
     for name in ("SourcesJson", "SinkPrefix", "KmsKeyArn", "GoogleCredentialsSecretArn",
                  "OktaCredentialsSecretArn", "SourcesSsmParameter", "SourcesS3Uri", "ScheduleExpression", "MaximumConcurrency", "WorkerTimeoutSeconds",
-                 "LeaseSeconds", "MaxReceiveCount", "LagAlarmSeconds"):
+                 "LeaseSeconds", "MaxReceiveCount", "LagAlarmSeconds", "BackfillMaximumConcurrency"):
         assert name in params, f"parameter {name} is missing"
     assert "Default" not in params["SourcesJson"]  # no silent empty pipeline
     assert params["KmsKeyArn"]["Default"] == ""
@@ -115,11 +115,12 @@ def test_parameters_have_the_documented_defaults_and_bounds(template: dict[str, 
         assert params[optional]["Default"] == "", optional
     assert params["ScheduleExpression"]["Default"] == "rate(5 minutes)"
     expected = {"MaximumConcurrency": 5, "WorkerTimeoutSeconds": 120, "LeaseSeconds": 30,
-                "MaxReceiveCount": 10, "LagAlarmSeconds": 7200}
+                "MaxReceiveCount": 10, "LagAlarmSeconds": 7200, "BackfillMaximumConcurrency": 4}
     for name, default in expected.items():
         assert params[name]["Type"] == "Number"
         assert int(params[name]["Default"]) == default, name
     assert int(params["MaximumConcurrency"]["MinValue"]) == 2  # the SQS mapping's minimum
+    assert int(params["BackfillMaximumConcurrency"]["MinValue"]) == 2
 
 
 OPTIONAL_PARAMETERS = {"HasKmsKey": "KmsKeyArn", "HasGoogleSecret": "GoogleCredentialsSecretArn",
@@ -161,6 +162,7 @@ def test_sources_come_from_one_place(template: dict[str, Any]) -> None:
 def test_task_queue_redrives_to_the_dlq_and_outlasts_the_worker(template: dict[str, Any]) -> None:
     dlq = resource(template, "DeadLetterQueue", "AWS::SQS::Queue")
     queue = resource(template, "TaskQueue", "AWS::SQS::Queue")
+    assert resource(template, "BackfillQueue", "AWS::SQS::Queue") == queue  # the same settings, DLQ and policy
     assert dlq["SqsManagedSseEnabled"] is True and queue["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"] == {"deadLetterTargetArn": get_att("DeadLetterQueue", "Arn"),
                                       "maxReceiveCount": ref("MaxReceiveCount")}
@@ -267,13 +269,16 @@ def test_worker_is_fed_by_the_task_queue_with_partial_batch_failures(
 ) -> None:
     function = resource(template, "WorkerFunction", "AWS::Serverless::Function")
     assert "ReservedConcurrentExecutions" not in function
-    [event] = function["Events"].values()
-    assert event["Type"] == "SQS"
-    props = event["Properties"]
-    assert props["Queue"] == get_att("TaskQueue", "Arn")
-    assert int(props["BatchSize"]) == 2
-    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert props["ScalingConfig"] == {"MaximumConcurrency": ref("MaximumConcurrency")}
+    events = {event["Properties"]["Queue"]["Fn::GetAtt"][0]: event for event in function["Events"].values()}
+    assert set(events) == {"TaskQueue", "BackfillQueue"}  # one mapping per lane, each its own concurrency
+    for queue, maximum in (("TaskQueue", "MaximumConcurrency"), ("BackfillQueue", "BackfillMaximumConcurrency")):
+        event = events[queue]
+        assert event["Type"] == "SQS"
+        props = event["Properties"]
+        assert props["Queue"] == get_att(queue, "Arn")
+        assert int(props["BatchSize"]) == 2
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["ScalingConfig"] == {"MaximumConcurrency": ref(maximum)}
 
 
 # --------------------------------------------------------------------------- environment
@@ -291,6 +296,7 @@ SAMPLE_PARAMETERS = {
 }
 SAMPLE_ATTRIBUTES = {
     ("TaskQueue", "QueueName"): "logpull-TaskQueue-AAAA",
+    ("BackfillQueue", "QueueName"): "logpull-BackfillQueue-EEEE",
     ("DeadLetterQueue", "QueueName"): "logpull-DeadLetterQueue-BBBB",
 }
 SAMPLE_REFS = {"StateTable": "logpull-StateTable-CCCC", "SinkBucket": "logpull-sinkbucket-dddd"}
@@ -346,7 +352,7 @@ def test_environment_is_a_valid_logpull_configuration(
     template: dict[str, Any], function: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     variables = function_environment(template, function)
-    for name in ("LOGPULL_AWS__QUEUE_NAME", "LOGPULL_AWS__DLQ_NAME", "LOGPULL_AWS__TABLE_NAME",
+    for name in ("LOGPULL_AWS__QUEUE_NAME", "LOGPULL_AWS__BACKFILL_QUEUE_NAME", "LOGPULL_AWS__DLQ_NAME", "LOGPULL_AWS__TABLE_NAME",
                  "LOGPULL_AWS__MAX_RECEIVE_COUNT", "LOGPULL_WORKER__LEASE", "LOGPULL_SINK__URL",
                  "LOGPULL_SINK__KMS_KEY_ID", "LOGPULL_SOURCES", "LOGPULL_AWS__REGION"):
         assert name in variables, f"{function} lacks {name}"
@@ -366,6 +372,7 @@ def test_environment_is_a_valid_logpull_configuration(
 
     assert settings.aws.region == "eu-west-1"  # not the config default us-east-1
     assert settings.aws.queue_name == "logpull-TaskQueue-AAAA"
+    assert settings.aws.backfill_queue == "logpull-BackfillQueue-EEEE"
     assert settings.aws.dlq_name == "logpull-DeadLetterQueue-BBBB"
     assert settings.aws.table_name == "logpull-StateTable-CCCC"
     assert settings.aws.max_receive_count == 10
@@ -383,6 +390,8 @@ ORCHESTRATOR_GRANTS = {
     "StateTable": (TABLE_ACTIONS | {"dynamodb:BatchGetItem"}, get_att("StateTable", "Arn")),  # all metas at once
     "TaskQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
                   get_att("TaskQueue", "Arn")),
+    "BackfillQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
+                      get_att("BackfillQueue", "Arn")),
     "DeadLetterQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
                         get_att("DeadLetterQueue", "Arn")),
     "Logs": ({"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -393,6 +402,9 @@ WORKER_GRANTS = {
     "TaskQueue": ({"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                    "sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
                   get_att("TaskQueue", "Arn")),
+    "BackfillQueue": ({"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                       "sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
+                      get_att("BackfillQueue", "Arn")),
     "DeadLetterQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl"}, get_att("DeadLetterQueue", "Arn")),
     "SinkObjects": ({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"},
                     {"Fn::Sub": "${SinkBucket.Arn}/${SinkPrefix}/*"}),
@@ -531,6 +543,7 @@ def test_worker_errors_alarm(template: dict[str, Any]) -> None:
 def test_outputs_name_what_an_ecs_worker_or_operator_needs(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     assert outputs["TaskQueueUrl"]["Value"] == ref("TaskQueue")
+    assert outputs["BackfillQueueUrl"]["Value"] == ref("BackfillQueue")
     assert outputs["DeadLetterQueueUrl"]["Value"] == ref("DeadLetterQueue")
     assert outputs["StateTableName"]["Value"] == ref("StateTable")
     assert outputs["SinkBucketName"]["Value"] == ref("SinkBucket")

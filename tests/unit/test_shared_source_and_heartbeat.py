@@ -88,7 +88,7 @@ class _Queue:
     def __init__(self) -> None:
         self.extended = threading.Event()
 
-    def change_visibility(self, receipt: str, seconds: int) -> None:
+    def change_visibility(self, receipt: str, seconds: int, lane: str = "live") -> None:
         self.extended.set()
 
 
