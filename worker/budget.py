@@ -42,7 +42,7 @@ BATCH_S = 1.5  # a taker takes about this many seconds of its own recent spendin
 ACTIVE = 5.0  # a source that took within this many seconds shares the budget
 OVER_SHARE = 1.1  # above this multiple of its fair share, a source may not reserve ahead
 REFUSAL_PAUSE = 2.0  # seconds every worker waits after an API refusal without a reset time
-OKTA_ASSUMED_LIMIT = 60  # Okta's limit per minute until its headers say otherwise
+OKTA_UNKNOWN_LIMIT = 100_000  # until an Okta response (anywhere in the fleet) names the limit: only pauses pace
 MAX_WAIT_STEP = 0.5  # sleep at most this long at a time (to see a stop request)
 
 
@@ -100,7 +100,7 @@ class Gate:
         configured = self.source.requests_per_minute
         if self.source.kind != "okta_system_log":
             return float(configured or 0)
-        okta = self.source.rate_limit_share * (self._limit or OKTA_ASSUMED_LIMIT)
+        okta = self.source.rate_limit_share * (self._limit or OKTA_UNKNOWN_LIMIT)
         return min(okta, configured) if configured else okta
 
     def take(self, time_left: Callable[[], float]) -> None:

@@ -147,17 +147,17 @@ class SqsTaskQueue:
             for m in response.get("Messages", [])
         ]
 
-    def delete(self, receipt_handle: str, lane: Lane = LIVE) -> None:
+    def delete(self, receipt_handle: str, lane: Lane) -> None:
         self._call("delete_message", QueueUrl=self.url(self._names[lane]), ReceiptHandle=receipt_handle)
 
-    def delete_many(self, receipt_handles: Sequence[str], lane: Lane = LIVE) -> list[str]:
+    def delete_many(self, receipt_handles: Sequence[str], lane: Lane) -> list[str]:
         """Delete up to ``SQS_BATCH`` messages in one request; the reasons of those that
         failed (an expired receipt handle, …), empty when all were deleted."""
         entries = [{"Id": str(index), "ReceiptHandle": handle} for index, handle in enumerate(receipt_handles)]
         response = self._call("delete_message_batch", QueueUrl=self.url(self._names[lane]), Entries=entries)
         return [f"{failed.get('Code', '?')}: {failed.get('Message', '')}" for failed in response.get("Failed", [])]
 
-    def change_visibility(self, receipt_handle: str, seconds: int, lane: Lane = LIVE) -> None:
+    def change_visibility(self, receipt_handle: str, seconds: int, lane: Lane) -> None:
         self._call(
             "change_message_visibility",
             QueueUrl=self.url(self._names[lane]),

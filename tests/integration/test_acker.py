@@ -71,7 +71,7 @@ def test_a_failed_delete_is_logged_and_the_rest_still_go(make_stack: Callable[..
     stack = make_stack()
     stack.queue.send_many([task(i) for i in range(3)])
     received = stack.queue.receive(10, 0, 60)
-    stack.queue.delete(received[0].receipt_handle)  # deleted already (SQS accepts that again)
+    stack.queue.delete(received[0].receipt_handle, received[0].lane)  # deleted already (SQS accepts that again)
     acker = Acker(stack.queue, linger=30.0)
     for message in received:
         acker.add(message.receipt_handle)

@@ -172,8 +172,8 @@ def test_the_applications_of_a_block_share_its_budget() -> None:
 
 def test_a_new_process_paces_by_the_limit_others_learned(budgets: DynamoBudgetStore) -> None:
     """A fresh gate (a restarted worker, a cold Lambda) must not take its first tokens at
-    the assumed 60 a minute once the org's limit is known: each such take would book
-    more than a second of the shared budget, and a fleet of restarts would run it far
+    a guess once the org's limit is known: at a guessed 60 a minute each such take
+    would book more than a second of the shared budget, and a fleet of restarts would run it far
     ahead of the clock (the chaos test's workers waited 30 s for tokens)."""
     clock = Clock()
     first = Gate(budgets, "okta:example.okta.com", okta(), clock=clock)
@@ -186,3 +186,23 @@ def test_a_new_process_paces_by_the_limit_others_learned(budgets: DynamoBudgetSt
         Gate(budgets, "okta:example.okta.com", okta(), clock=clock, sleep=sleep).take(lambda: 60.0)
     # 20 requests at 0.8 x 6,000 a minute take a quarter of a second, not 20 x 1.3 s
     assert clock.now - START < 20 * interval_for(0.8 * 6000) + 2.0
+
+
+def test_an_okta_api_that_names_no_limit_is_paced_only_by_its_refusals(budgets: DynamoBudgetStore) -> None:
+    """No ``X-Rate-Limit-*`` headers seen anywhere: no guessed limit slows the workers
+    (a guess of 60 a minute made a header-less Okta-like API take a second a request);
+    a refusal still pauses everyone."""
+    clock = Clock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    gate = Gate(budgets, "okta:example.okta.com", okta(), clock=clock, sleep=sleep)
+    for _ in range(100):
+        gate.take(lambda: 60.0)
+        clock.now += 0.05  # a request takes 50 ms
+    assert clock.now - START < 100 * 0.05 + 1.0
+    gate.refused(None)
+    began = clock.now
+    Gate(budgets, "okta:example.okta.com", okta(), clock=clock, sleep=sleep).take(lambda: 60.0)
+    assert clock.now - began >= 2.0  # REFUSAL_PAUSE, for another worker too

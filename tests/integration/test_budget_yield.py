@@ -38,7 +38,7 @@ def test_no_token_before_the_deadline_is_a_continuation(make_stack: Callable[...
     assert (window.state, window.continuations, window.pages) == ("pending", 1, 0)
     [continuation] = stack.queue.receive(1, 0, 30)
     assert continuation.receive_count == 1  # a new message, not the old one handed back
-    stack.queue.change_visibility(continuation.receipt_handle, 0)
+    stack.queue.change_visibility(continuation.receipt_handle, 0, continuation.lane)
 
     dynamodb.delete_item(TableName=stack.settings.aws.table_name,
                          Key={"pk": {"S": "budget#block:gws-login"}, "sk": {"S": "bucket"}})

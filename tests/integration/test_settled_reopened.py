@@ -35,7 +35,7 @@ def _drain(stack: Any) -> list[TaskMessage]:
     while batch := stack.queue.receive(10, 0, 300):
         for received in batch:
             taken.append(parse_task(received.body))
-            stack.queue.delete(received.receipt_handle)
+            stack.queue.delete(received.receipt_handle, received.lane)
     return taken
 
 

@@ -41,9 +41,9 @@ def test_send_receive_visibility_delete(make_stack: Callable[..., object]) -> No
     got = queue.receive(10, 0, 30)
     assert len(got) == 10 and all(parse_task(m.body).source == "s" for m in got)
     assert queue.counts().in_flight == 10
-    queue.change_visibility(got[0].receipt_handle, 0)
+    queue.change_visibility(got[0].receipt_handle, 0, got[0].lane)
     for message in got[1:]:
-        queue.delete(message.receipt_handle)
+        queue.delete(message.receipt_handle, message.lane)
     counts = queue.counts()
     assert counts.visible == 14 and counts.in_flight == 0
 
@@ -65,6 +65,6 @@ def test_deleted_receipt_is_reported_as_invalid(make_stack: Callable[..., object
     queue = make_stack().queue  # type: ignore[attr-defined]
     queue.send(task(0))
     message = queue.receive(1, 0, 30)[0]
-    queue.delete(message.receipt_handle)
+    queue.delete(message.receipt_handle, message.lane)
     with pytest.raises(ReceiptHandleInvalid):
-        queue.change_visibility(message.receipt_handle, 10)
+        queue.change_visibility(message.receipt_handle, 10, message.lane)
