@@ -21,7 +21,7 @@ from bench._control_plane import control_plane
 from bench._fairness import fairness
 from shared.aws.emulator import use_dummy_credentials
 
-SIZES = {
+SIZES: dict[str, dict[str, Any]] = {
     "full": {"events": 300_000, "repeats": 3, "windows": 192, "pages_per_window": 3, "workers": [1, 2, 4, 8],
              "requests_events": 300_000, "kills": 5, "memory_events": 20_000, "control_plane": (10, 30, 8),
              "budget": {"pages": 900, "per_minute": 600, "workers": 8}, "okta": {"pages": 100, "rate_limit": 40},

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench._services import PY, free_port, logpull, moto_server, process, sim_stats
+from bench._services import PY, free_port, logpull, moto_server, process, sim_stats, write_named_config
 
 TOKEN = "00benchmark-okta-token"
 
@@ -31,7 +31,6 @@ def api(kind: str, events: int, days: float, limit: int) -> Iterator[str]:
 def config(directory: Path, aws_url: str, api_url: str, kind: str, days: float, page_size: int,
            budget: int | None, **worker: str) -> Path:
     name = f"q{uuid.uuid4().hex[:8]}"
-    end = f"2026-11-{1 + int(days):02d}T{int((days % 1) * 24):02d}:00:00Z"
     if kind == "okta":
         token = directory / f"{name}.token"
         token.write_text(TOKEN)
@@ -40,37 +39,8 @@ def config(directory: Path, aws_url: str, api_url: str, kind: str, days: float, 
         source = 'kind = "google_reports"'
     if budget:
         source += f"\nrequests_per_minute = {budget}"
-    worker_lines = "\n".join(f'{k} = "{v}"' for k, v in worker.items())
-    path = directory / f"{name}.toml"
-    path.write_text(f"""
-[aws]
-endpoint_url = "{aws_url}"
-queue_name = "{name}-tasks"
-dlq_name = "{name}-dlq"
-table_name = "{name}-state"
-
-[worker]
-{worker_lines}
-
-[sink]
-url = "file://{directory / name}"
-
-[logging]
-level = "warning"
-format = "json"
-
-[[sources]]
-id = "src"
-{source}
-start = "2026-11-01T00:00:00Z"
-end = "{end}"
-window = "1h"
-settle = "1m"
-api_endpoint = "{api_url}"
-page_size = {page_size}
-late_horizon = "1m"
-""")
-    return path
+    return write_named_config(directory, name, aws_url, api_url, "1h", days, page_size, 'id = "src"\n' + source,
+                              worker)
 
 
 def quota_backfill(workdir: Path, pages: int, per_minute: int, workers: int) -> dict[str, Any]:

@@ -75,7 +75,14 @@ def sim_stats(api_url: str) -> dict[str, Any]:
 
 def write_config(directory: Path, aws_url: str, api_url: str, window: str, days: float,
                  page_size: int = 1000, **worker: str) -> Path:
-    name = f"b{uuid.uuid4().hex[:8]}"
+    return write_named_config(directory, f"b{uuid.uuid4().hex[:8]}", aws_url, api_url, window, days, page_size,
+                              'id = "gws-login"', worker)
+
+
+def write_named_config(directory: Path, name: str, aws_url: str, api_url: str, window: str, days: float,
+                       page_size: int, source: str, worker: dict[str, str]) -> Path:
+    """A config of one source (``source``: its id, kind and other lines) named ``name``
+    (its queues, table and sink), reading ``days`` from 2026-11-01."""
     worker_lines = "\n".join(f'{k} = "{v}"' for k, v in worker.items())
     end_day = 1 + days
     end = f"2026-11-{int(end_day):02d}T{int((end_day % 1) * 24):02d}:00:00Z"
@@ -98,7 +105,7 @@ level = "warning"
 format = "json"
 
 [[sources]]
-id = "gws-login"
+{source}
 start = "2026-11-01T00:00:00Z"
 end = "{end}"
 window = "{window}"
