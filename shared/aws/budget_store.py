@@ -23,6 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.aws.conditional import update_if
 from shared.errors import AwsError
 
 SK = "bucket"
@@ -128,15 +129,7 @@ class DynamoBudgetStore:
 
     def _set_if(self, key: str, update: str, condition: str, values: dict[str, Any],
                 names: dict[str, str] | None = None) -> bool:
-        try:
-            self._client.update_item(TableName=self._table, Key=self._key(key), UpdateExpression=update,
-                                     ConditionExpression=condition, ExpressionAttributeValues=values,
-                                     **({"ExpressionAttributeNames": names} if names else {}))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise AwsError(f"DynamoDB budget update failed: {exc}") from exc
-        except BotoCoreError as exc:
-            raise AwsError(f"DynamoDB budget update failed: {exc}") from exc
-        return True
+        return update_if(self._client, "DynamoDB budget update", TableName=self._table, Key=self._key(key),
+                         UpdateExpression=update, ConditionExpression=condition, ExpressionAttributeValues=values,
+                         **({"ExpressionAttributeNames": names} if names else {}))
 

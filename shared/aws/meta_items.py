@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.aws import _dynamo_codec as codec
+from shared.aws.conditional import update_if
 from shared.errors import AwsError
 from shared.models import SourceMeta
 from shared.settled import SettledMark
@@ -47,17 +48,10 @@ def advance_settled(client: Any, table: str, source: str, expected: SettledMark 
     else:
         condition = "#until = :old"
         values[":old"] = {"S": format_instant(expected.until)}
-    try:
-        client.update_item(
-            TableName=table, Key=codec.meta_key_attrs(source),
-            UpdateExpression="SET #until = :u, #totals = :t", ConditionExpression=condition,
-            ExpressionAttributeNames={"#until": codec.SETTLED_UNTIL, "#totals": codec.SETTLED},
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise AwsError(f"DynamoDB update on table {table} failed: {exc}") from exc
-    except BotoCoreError as exc:
-        raise AwsError(f"DynamoDB update on table {table} failed: {exc}") from exc
-    return True
+    return update_if(
+        client, f"DynamoDB update on table {table}",
+        TableName=table, Key=codec.meta_key_attrs(source),
+        UpdateExpression="SET #until = :u, #totals = :t", ConditionExpression=condition,
+        ExpressionAttributeNames={"#until": codec.SETTLED_UNTIL, "#totals": codec.SETTLED},
+        ExpressionAttributeValues=values,
+    )
