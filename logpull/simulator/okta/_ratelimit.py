@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
+
+from logpull.simulator._quota import MinuteQuota
 
 WINDOW = 60.0
 
@@ -28,22 +29,14 @@ class RateWindow:
     """Counts requests per clock minute (windows start on whole minutes)."""
 
     def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._window = -1
-        self._used = 0
+        self._minutes = MinuteQuota(limit)
 
     def take(self, now: float) -> RateState:
         """Count one request at ``now``."""
-        window = math.floor(now / WINDOW)
-        with self._lock:
-            if window != self._window:
-                self._window, self._used = window, 0
-            self._used += 1
-            used = self._used
-        reset = int((window + 1) * WINDOW)
-        return RateState(self._limit, max(0, self._limit - used), reset, used > self._limit)
+        window, used = self._minutes.count(now)
+        limit = self._minutes.limit
+        return RateState(limit, max(0, limit - used), int((window + 1) * WINDOW), used > limit)
 
     def exhausted(self, now: float) -> RateState:
         """The headers of a 429 fault: nothing left until the next whole second + 1."""
-        return RateState(self._limit, 0, math.ceil(now) + 1, exceeded=True)
+        return RateState(self._minutes.limit, 0, math.ceil(now) + 1, exceeded=True)
