@@ -4,14 +4,27 @@ and per-test settings with their own queue, DLQ and table names."""
 from __future__ import annotations
 
 import os
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+# LOGPULL_TEST_CLOCK_SHIFT=400d: every Python process of the run (this one, xdist's,
+# workers, servers) lives that far from today, monotonic clocks untouched (README, Tests)
+_TIMESHIFT = str(Path(__file__).parent / "timeshift")
+if os.environ.get("LOGPULL_TEST_CLOCK_SHIFT", "").strip():
+    if _TIMESHIFT not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_TIMESHIFT, os.environ.get("PYTHONPATH", "")) if p)
+    sys.path.insert(0, _TIMESHIFT)
+    import logpull_timeshift  # noqa: F401  (shifts this process's clock, once)
 
 # No timing in tests (shared, noisy machines): hypothesis must not enforce deadlines.
 hypothesis_settings.register_profile("logpull", deadline=None, print_blob=True)
@@ -26,6 +39,13 @@ from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, load_settings
 from shared.sink_reader import iter_committed_items, iter_s3_committed_items
 from worker.sinks.s3_sink import ensure_bucket
+
+
+def ticking_clock(at: datetime) -> Callable[[], float]:
+    """A wall clock that reads ``at`` now and moves on with the monotonic clock: a test's
+    "now" from the same clock that placed its data, whatever day the suite runs."""
+    began = time.monotonic()
+    return lambda: at.timestamp() + (time.monotonic() - began)
 
 
 def external_endpoint() -> str | None:
