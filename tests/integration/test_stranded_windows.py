@@ -23,15 +23,17 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 
 def test_a_reset_source_gets_tasks_that_workers_accept(
         make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
-    sim = simulator(events=400, seed=5, start=START, end=START + timedelta(hours=1), page_latency=0.3)
+    sim = simulator(events=400, seed=5, start=START, end=START + timedelta(hours=1),
+                    page_latency=0.3)
     stack = make_stack(sim.url, source={"end": "2026-11-01T01:00:00Z", "page_size": 50},
                        worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
     Orchestrator(stack.settings, stack.store, stack.queue).tick()
-    work(WorkerContext.from_settings(stack.settings), max_tasks=2)  # the first run and one continuation
+    work(WorkerContext.from_settings(stack.settings), max_tasks=2)  # a run and its continuation
     (window,) = stack.store.list_windows("gws-login")
     assert window.state == "pending" and window.dispatch >= 1, window
     # the credentials were refused: the source is marked failed and its task deleted
-    assert stack.store.mark_source_failed("gws-login", SourceFailure("auth_failed", "refused", "anonymous"))
+    refused = SourceFailure("auth_failed", "refused", "anonymous")
+    assert stack.store.mark_source_failed("gws-login", refused)
     while batch := stack.queue.receive(10, 0, 30):
         for received in batch:
             stack.queue.delete(received.receipt_handle, received.lane)
@@ -41,7 +43,8 @@ def test_a_reset_source_gets_tasks_that_workers_accept(
     (window,) = stack.store.list_windows("gws-login")
     assert window.state == "done", window
     result = compare(sim.ground_truth(), stack.committed())
-    assert (result.missing, result.duplicates, result.unexpected, result.expected) == (0, 0, 0, 400), result
+    counts = (result.missing, result.duplicates, result.unexpected, result.expected)
+    assert counts == (0, 0, 0, 400), result
 
 
 def test_a_pending_window_whose_message_is_gone_is_sent_again_while_the_queue_is_busy(
@@ -52,8 +55,8 @@ def test_a_pending_window_whose_message_is_gone_is_sent_again_while_the_queue_is
     orchestrator.tick()  # records and sends both windows
     lost, kept = sorted(stack.store.list_windows("gws-login"), key=lambda w: w.key.start)
     taken = stack.queue.receive(10, 1, 30)
-    assert len(taken) == 2
-    for received in taken:  # the first window's task is lost (a worker died with it); the other waits
+    assert sorted(parse_task(r.body).key for r in taken) == [lost.key, kept.key]
+    for received in taken:  # the first window's task is lost (its worker died); the other waits
         if parse_task(received.body).key == lost.key:
             stack.queue.delete(received.receipt_handle, received.lane)
         else:
