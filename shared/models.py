@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -165,6 +166,19 @@ class SourceFailure:
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """What the scavenger last saw of an open window, judged on its own clock: the
+    window's ``mark`` (state, version, dispatch, lease) and when (``at``) which observer
+    (``by``) first saw it so; ``resends``: how often it sent the window again since a
+    worker last moved it (a longer wait each time)."""
+
+    mark: str
+    at: float
+    by: str
+    resends: int = 0
+
+
+@dataclass(frozen=True)
 class SourceMeta:
     """Per-source scheduling state: the watermark and how far tasks were enqueued."""
 
@@ -175,3 +189,5 @@ class SourceMeta:
     recorded_at: float = 0.0
     failed: SourceFailure | None = None  # set by a worker, cleared by a reset (never by a tick's write)
     settled: SettledMark | None = None  # moved forward only by ``advance_settled``
+    # the scavenger's sightings of the source's open windows (see ``orchestrator.scavenger``)
+    sightings: Mapping[str, Sighting] = field(default_factory=dict)

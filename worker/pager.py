@@ -387,7 +387,7 @@ class Pager:
         after = group[-1].after.evolve(staged=parts)
         if self._claim is not None:
             after = after.evolve(lease_expiry=self._claim() if after.state != "done" else 0.0)
-            ctx.store.write(after, before.version, self.owner, claim_at=ctx.clock())
+            ctx.store.write(after, before.version, self.owner, claim=True)
             self._claim = None
             if self.on_claimed is not None:
                 self.on_claimed()

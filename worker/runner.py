@@ -82,8 +82,7 @@ class TaskRunner:
         if fresh:
             pager.read_ahead()  # overlap the first page with taking the lease
         try:
-            record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id,
-                                       message.dispatch)
+            record = ctx.store.acquire(message.key, owner, started + lease, received.message_id, message.dispatch)
         except LeaseUnavailable as exc:
             pager.close()
             return self._not_ours(message, received, exc.record)
@@ -263,8 +262,9 @@ class TaskRunner:
             # a duplicate task: the live lease holder works under a message of its own
             self._ack(received)
             return Outcome("done", {"pages": 0, "events": 0, "skipped": "duplicate of a leased task"})
-        # our own message came back while its lease lives on: look again once it expires
-        wait = max(1, math.ceil(record.lease_expiry - self.ctx.clock()) + 1)
+        # leased under no message we know: look again after a lease (no clock of another
+        # process is compared with ours: the scavenger frees a lease whose holder died)
+        wait = math.ceil(self.ctx.settings.worker.lease.total_seconds()) + 1
         self.ctx.queue.change_visibility(received.receipt_handle, wait, received.lane)
         return Outcome("retry", {"pages": 0, "events": 0, "reason": "window leased by a live worker", "retry_in_s": wait})
 

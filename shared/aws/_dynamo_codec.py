@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from shared.models import Boundary, SourceFailure, SourceMeta, WindowKey, WindowRecord
+from shared.models import Boundary, Sighting, SourceFailure, SourceMeta, WindowKey, WindowRecord
 from shared.settled import SettledMark
 from shared.redact import redact_optional
 from shared.timeutil import format_instant, parse_instant
@@ -183,6 +184,7 @@ def decode_meta(item: Item) -> SourceMeta:
         recorded_at=_get_n(item, "recorded_at"),
         failed=decode_failure(_get_s(item, FAILED)),
         settled=decode_settled(_get_s(item, SETTLED_UNTIL), _get_s(item, SETTLED)),
+        sightings=decode_sightings(_get_s(item, SIGHTINGS)),
     )
 
 
@@ -216,3 +218,19 @@ def decode_failure(text: str | None) -> SourceFailure | None:
     data: dict[str, Any] = orjson.loads(text)
     return SourceFailure(reason=str(data.get("reason", "")), error=str(data.get("error", "")),
                          credentials=str(data.get("credentials", "")), at=float(data.get("at", 0.0)))
+
+
+SIGHTINGS = "sightings"
+
+
+def encode_sightings(sightings: Mapping[str, Sighting]) -> dict[str, Any]:
+    data = {name: [seen.mark, seen.at, seen.by, seen.resends] for name, seen in sightings.items()}
+    return {"S": orjson.dumps(data).decode()}
+
+
+def decode_sightings(text: str | None) -> dict[str, Sighting]:
+    if not text:
+        return {}
+    data: dict[str, Any] = orjson.loads(text)
+    return {name: Sighting(mark=str(mark), at=float(at), by=str(by), resends=int(resends))
+            for name, (mark, at, by, resends) in data.items()}
