@@ -30,6 +30,7 @@ from worker.pager import Pager, RunStats
 from worker.sources.base import Source
 
 log = get_logger("logpull.worker")
+MAX_DELAY_S = 900  # SQS's longest DelaySeconds
 
 
 def new_owner() -> str:
@@ -213,17 +214,28 @@ class TaskRunner:
         self.ctx.store.write(released, record.version, owner)
         return released
 
-    def _continue(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
+    def _continue(self, message: TaskMessage, received: Received, pager: Pager,
+                  owner: str) -> Outcome:
+        """Hand the window on to a new message. After a budget yield it is delayed until
+        the budget's next token is due (at most SQS's 900 s), so a tight budget costs a
+        few AWS requests per API request, not a storm of continuations; the window counts
+        a continuation only when this run read a page (a yield before any is no work)."""
         record = pager.record
-        self._release(record, owner, continuations=record.continuations + 1)
+        worked = pager.stats.pages > 0
+        self._release(record, owner, continuations=record.continuations + int(worked))
         self.ctx.fault("after_release")
+        delay = min(MAX_DELAY_S, math.ceil(pager.budget_wait)) if pager.out_of_budget else 0
         # the continuation's lease counts it in the window (a crash before this send
         # leaves our own message, still the window's latest, to come back); it goes back
         # to the queue this task came from: a backfill window stays in the backfill lane
-        self.ctx.queue.send(message.continued(record.dispatch + 1), lane=received.lane)
+        self.ctx.queue.send(message.continued(record.dispatch + 1), delay_seconds=delay,
+                            lane=received.lane)
         self.ctx.fault("after_continuation_sent")
         self._ack(received)
-        return Outcome("continued", _stats(pager.stats, record))
+        fields = _stats(pager.stats, record)
+        if delay:
+            fields["delay_s"] = delay
+        return Outcome("continued", fields)
 
     def _give_back(self, received: Received, pager: Pager, owner: str, exc: RetryableError | None) -> Outcome:
         """Hand the task back with its checkpoint intact; it runs again after a delay."""
