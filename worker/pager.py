@@ -109,6 +109,7 @@ class Pager:
         self.record = record
         self.exclude: frozenset[str] = frozenset()  # hashes committed by earlier passes
         self.lease_lost = lease_lost or threading.Event()
+        self.lease_check: Callable[[], None] = self._lease_flag  # before each token and request
         self.stats = RunStats()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
         self._next = record  # the state after the last page prepared
@@ -168,6 +169,10 @@ class Pager:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _lease_flag(self) -> None:
+        if self.lease_lost.is_set():
+            raise LeaseLost("the heartbeat found the lease taken over")
 
     def must_yield(self) -> bool:
         """True when another page would not fit before the deadline (or we must stop)."""
@@ -337,7 +342,9 @@ class Pager:
             if gate is not None:
                 if self._dropping.is_set():  # a page nobody will use: no token for it
                     raise BudgetWait(0.0)
+                self.lease_check()  # a worker paused past its lease spends nothing for the window
                 gate.take(budget_left)  # one token per request, retries too
+            self.lease_check()
             page = self.source.fetch(query, token, timeout=max(1.0, time_left()))
             if gate is not None and page.rate is not None:
                 gate.observe(page.rate)

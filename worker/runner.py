@@ -119,6 +119,7 @@ class TaskRunner:
                               since=started, lane=received.lane)
         heartbeat.leased.clear()  # until the claim, it only keeps the message invisible
         pager.on_claimed = heartbeat.leased.set
+        pager.lease_check = heartbeat.check  # (its read-ahead starts now)
         pager.claim(heartbeat.lease_until)
         heartbeat.start()
         return self._page(message, received, pager, owner, heartbeat, None)
@@ -127,7 +128,7 @@ class TaskRunner:
               heartbeat: Heartbeat, resume: Callable[[], None] | None) -> Outcome | None:
         """Run the pager under the heartbeat and map how it ended to an outcome (None: a
         claim that did not happen, see _run_claiming)."""
-        pager.lease_lost = heartbeat.lost
+        pager.lease_lost, pager.lease_check = heartbeat.lost, heartbeat.check
         try:
             try:
                 if resume is not None:
