@@ -121,6 +121,7 @@ class WindowRecord:
     resume_from: datetime | None = None  # after a rejected page token: re-read from here (boundary)
     boundary: Boundary = field(default_factory=Boundary)
     staged: tuple[tuple[int, str], ...] = ()  # (seq, staged part) the last checkpoint accepted
+    ocsf_root: str | None = None  # the ``ocsf_url`` those parts have their OCSF halves under
     continuations: int = 0
     dispatch: int = 0  # messages sent for the window after the first; an older one is stale
     token_resets: int = 0

@@ -377,6 +377,7 @@ class Pager:
             events=record.events + len(filtered.items),
             boundary=_numbered(filtered.boundary, record),
             staged=(),
+            ocsf_root=None,
             # progress is the boundary moving: a page that kept nothing is no reason to
             # believe the next rejected token would be the last
             token_resets=0 if filtered.items else record.token_resets,
@@ -403,7 +404,9 @@ class Pager:
     def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before
         parts = tuple(p.part.result() for p in group if p.part is not None)  # (a failed stage raises here)
-        after = group[-1].after.evolve(staged=parts)
+        sink = ctx.sink
+        ocsf_root = sink.ocsf_url if isinstance(sink, OcsfTeeSink) and parts else None
+        after = group[-1].after.evolve(staged=parts, ocsf_root=ocsf_root)
         if self._claim is not None:
             after = after.evolve(lease_expiry=self._claim() if after.state != "done" else 0.0)
             ctx.store.write(after, before.version, self.owner, claim=True)

@@ -27,6 +27,7 @@ from worker.context import WorkerContext
 from worker.dedup import identity_hash
 from worker.heartbeat import Heartbeat
 from worker.pager import Pager, RunStats
+from worker.sinks.ocsf_tee import OcsfTeeSink
 from worker.sources.base import Source
 
 log = get_logger("logpull.worker")
@@ -170,9 +171,14 @@ class TaskRunner:
         return self._continue(message, received, pager, owner)
 
     def _roll_forward(self, record: WindowRecord) -> None:
-        """Publish the parts the last checkpoint accepted, if a crash left them staged."""
+        """Publish the parts the last checkpoint accepted, if a crash left them staged;
+        their OCSF halves too when ``ocsf_url`` was unset (or changed) since they were
+        staged: to the root they were staged under, whose staging is then cleaned up."""
+        sink = self.ctx.sink_for(record)
         for seq, staged in record.staged:
-            self.ctx.sink.publish(record.key, seq, staged)
+            sink.publish(record.key, seq, staged)
+        if sink is not self.ctx.sink and isinstance(sink, OcsfTeeSink):
+            sink.ocsf.cleanup(record.key)  # nothing more of this window is staged there
 
     def _committed_before(self, record: WindowRecord, source: Source) -> frozenset[str]:
         """For a final pass: identity hashes the window already committed (any pass)."""
