@@ -144,7 +144,10 @@ SOURCE_FAILURE_REASONS = {
     "auth_failed": "credentials refused",
     "http_401": "credentials refused (HTTP 401)",
     "http_403": "credentials refused (HTTP 403)",
+    "bad_request": "its request cannot be built from its settings",
 }
+# … of those, the ones the source's settings (not its credentials) must fix
+SETTINGS_FAILURE_REASONS = frozenset({"bad_request"})
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ class SourceFailure:
 
     def describe(self, source: str) -> str:
         what = SOURCE_FAILURE_REASONS.get(self.reason, self.reason)
-        return (f"source {source}: {what}: {self.error} — fix the credentials, then run `logpull run` again "
+        fix = "its settings" if self.reason in SETTINGS_FAILURE_REASONS else "the credentials"
+        return (f"source {source}: {what}: {self.error} — fix {fix}, then run `logpull run` again "
                 f"(or `logpull source reset {source}` where the orchestrator runs on a schedule)")
 
     def as_dict(self) -> dict[str, object]:
