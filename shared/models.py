@@ -121,6 +121,7 @@ class WindowRecord:
     resume_from: datetime | None = None  # after a rejected page token: re-read from here (boundary)
     boundary: Boundary = field(default_factory=Boundary)
     staged: tuple[tuple[int, str], ...] = ()  # (seq, staged part) the last checkpoint accepted
+    ocsf_root: str | None = None  # the ``ocsf_url`` those parts have their OCSF halves under
     continuations: int = 0
     dispatch: int = 0  # messages sent for the window after the first; an older one is stale
     token_resets: int = 0
@@ -143,7 +144,10 @@ SOURCE_FAILURE_REASONS = {
     "auth_failed": "credentials refused",
     "http_401": "credentials refused (HTTP 401)",
     "http_403": "credentials refused (HTTP 403)",
+    "bad_request": "its request cannot be built from its settings",
 }
+# … of those, the ones the source's settings (not its credentials) must fix
+SETTINGS_FAILURE_REASONS = frozenset({"bad_request"})
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,8 @@ class SourceFailure:
 
     def describe(self, source: str) -> str:
         what = SOURCE_FAILURE_REASONS.get(self.reason, self.reason)
-        return (f"source {source}: {what}: {self.error} — fix the credentials, then run `logpull run` again "
+        fix = "its settings" if self.reason in SETTINGS_FAILURE_REASONS else "the credentials"
+        return (f"source {source}: {what}: {self.error} — fix {fix}, then run `logpull run` again "
                 f"(or `logpull source reset {source}` where the orchestrator runs on a schedule)")
 
     def as_dict(self) -> dict[str, object]:

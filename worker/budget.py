@@ -93,6 +93,7 @@ class Gate:
         self._state = BucketState()
         self._seen_at: deque[tuple[float, dict[str, float]]] = deque(maxlen=16)
         self._paused_until = 0.0
+        self._due_in = 0.0  # after a take refused: seconds until the budget's next token
         self.takes = 0  # writes to the budget (taking tokens), for figures
 
     @property
@@ -104,22 +105,27 @@ class Gate:
         return min(okta, configured) if configured else okta
 
     def take(self, time_left: Callable[[], float]) -> None:
-        """One token for one request, waiting for it while the wait fits ``time_left()``;
-        else BudgetWait."""
+        """One token for one request, waiting for it while the wait fits ``time_left()``
+        (the task's own deadline, never its overrun); else BudgetWait with how long until
+        a token is due. Past the deadline only a token that is due now is taken: nothing
+        is reserved ahead, so a task run never waits past its deadline for the budget."""
         while True:
-            if time_left() < 0:
-                raise BudgetWait(0.0)
-            wait = self._try_take(time_left())
-            if wait <= 0:
+            left = time_left()
+            poll = self._try_take(max(0.0, left))
+            if poll <= 0:
                 return
-            if wait > time_left() or self.stop.is_set():
-                raise BudgetWait(wait)
-            self.sleep(min(wait, MAX_WAIT_STEP))
+            due = max(poll, self._due_in)
+            if due > left or self.stop.is_set():
+                raise BudgetWait(due)
+            self.sleep(min(poll, MAX_WAIT_STEP))
 
     def _try_take(self, allowed: float) -> float:
-        """0 when a token is ours (after waiting for its slot); else how long to wait."""
+        """0 when a token is ours (after waiting for its slot); else how long to wait
+        before looking again (``_due_in``: until the next token is due, as far as the
+        budget tells)."""
         with self._lock:
             now = self.clock()
+            self._due_in = 0.0
             if self._held and now >= self._slot + HOLD:
                 self._held = 0  # held too long: dropped, never saved up
             if self._held and now >= self._slot:
@@ -133,14 +139,16 @@ class Gate:
                 self._learn(now, self.store.read(self.key))
             interval = interval_for(self.limit_per_minute)
             tokens = self._batch(now, interval)
-            ahead = 0.0 if self._over_share() else max(0.0, allowed)
+            ahead = 0.0 if self._over_share() else allowed
             taken = self.store.take(self.key, self.source.id, tokens, interval, TOLERANCE, now, ahead)
             self.takes += 1
             self._learn(now, taken.state)
-            if not taken.granted and ahead == 0.0:  # over our share: look again soon
+            if not taken.granted:
+                self._due_in = taken.slot - now
+            if not taken.granted and ahead == 0.0 and allowed > 0.0:  # over our share: look again
                 return min(max(taken.slot - now, MAX_WAIT_STEP / 5), 2 * MAX_WAIT_STEP)
             if not taken.granted:  # not before the deadline
-                return taken.slot - now
+                return max(taken.slot - now, MAX_WAIT_STEP / 5)
             self._held, self._slot = tokens, taken.slot
             if taken.slot > now:  # reserved: ours from the slot on
                 return taken.slot - now

@@ -126,6 +126,15 @@ class Source(Protocol):
         ...
 
 
+def request_not_built(exc: Exception) -> PermanentError:
+    """A source's own error while building a request (a setting the API client refuses,
+    e.g. a ``customer_id`` that does not match the Reports API's pattern: TypeError). Every
+    window would fail the same way, so it fails the source once (``source_failure``),
+    like refused credentials, rather than each window after ten tries."""
+    return PermanentError(f"the request cannot be built: {type(exc).__name__}: {exc}",
+                          reason="bad_request", hint="check the source's settings")
+
+
 def classify_status(status: int, detail: str) -> Exception:
     """What an HTTP error means once a source has checked its own cases (rate limits,
     rejected page tokens): 5xx and 408 are worth retrying, 401/403 mean the credentials
