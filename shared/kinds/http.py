@@ -45,7 +45,7 @@ class SpecBacked(KindOptions):
         return self.spec().rate_limit.reads_budget
 
 
-class HttpKind(HttpSpec, SpecBacked):  # type: ignore[misc]  # (pydantic merges the two models' config)
+class HttpKind(HttpSpec, SpecBacked):
     """The block's keys are the spec itself."""
 
     def spec(self) -> HttpSpec:
