@@ -208,12 +208,12 @@ class HttpSpec(_Part):
     vars: dict[str, str] = Field(default_factory=dict)  # values of {placeholders}
     request: Request
     auth: Auth = Field(default_factory=lambda: BearerAuth(type="bearer"))
-    window: Window
+    time_range: Window  # where the window goes (the block's `window` is its length)
     pages: Pages = Field(default_factory=Pages)
     records: Records
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     streams: list[Stream] = Field(default_factory=list)
-    late_horizon: Duration = timedelta(hours=1)
+    late_horizon_default: Duration = timedelta(hours=1)  # the block's late_horizon, when it gives none
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> HttpSpec:

@@ -39,8 +39,8 @@ class Requests:
         self.method = request.method
         self.static_params = _fill({**request.params, **(stream.params if stream else {})}, values)
         self.static_body = _fill({**request.body, **(stream.body if stream else {})}, values)
-        self.window, self.pages = spec.window, spec.pages
-        in_body = spec.window.location == "body" or (spec.window.location == "auto" and self.method == "POST")
+        self.window, self.pages = spec.time_range, spec.pages
+        in_body = spec.time_range.location == "body" or (spec.time_range.location == "auto" and self.method == "POST")
         self.window_in_body = in_body
         self.size = {request.page_size_param: page_size} if request.page_size_param else {}
         self.size_in_body = self.method == "POST"
