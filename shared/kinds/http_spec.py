@@ -88,6 +88,14 @@ class Window(_Part):
             raise ValueError("give start_param and end_param (or phrase_param and phrase)")
         return self
 
+    @model_validator(mode="after")
+    def _grain_fits_format(self) -> Window:
+        finest = {"date": "day", "epoch_s": "s"}.get(self.format, "ms")
+        order = ["ms", "s", "day"]
+        if order.index(self.grain) < order.index(finest):
+            raise ValueError(f"granularity {self.grain!r} is finer than format {self.format!r} can write")
+        return self
+
     @property
     def grain(self) -> Grain:
         return self.granularity or _DEFAULT_GRAIN[self.format]
