@@ -107,3 +107,13 @@ def test_google_and_okta_keys_unchanged(tmp_path: Path) -> None:
     assert load(tmp_path, 'application = "admin"\n').sources[0].application == "admin"
     assert load(tmp_path, 'kind = "okta_system_log"\ndomain = "x.okta.com"\n').sources[0].kind_options is None
     assert "kind_options: unknown key" in error(tmp_path, 'kind_options = "x"\n')
+
+
+def test_the_readme_walkthrough_block_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in readme.split("```toml\n")[1:] if 'id = "quokka"' in b).split("```")[0]
+    path = tmp_path / "readme.toml"
+    path.write_text(block)
+    source = load_settings(path).sources[0]
+    spec = source.kind_options.spec()  # type: ignore[union-attr]
+    assert (source.id, spec.records.id_paths, source.page_size) == ("quokka", ["meta.node", "meta.seq"], 200)
