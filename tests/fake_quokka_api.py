@@ -65,7 +65,10 @@ def make_events(count: int, start: datetime, end: datetime, seed: int) -> list[d
 
 class QuokkaApi:
     def __init__(self, events: list[dict[str, Any]], tenant: str = "t-42", token_ttl: float = 3.0,
-                 cursor_ttl: float = 30.0, throttle_every: int = 0, quota: int = 10_000) -> None:
+                 cursor_ttl: float = 30.0, throttle_every: int = 0, quota: int = 10_000,
+                 shuffled: bool = False) -> None:
+        if shuffled:  # in no order of time (Quokka's "processing order")
+            events = sorted(events, key=lambda e: (e["meta"]["seq"] * 7919) % 10007)
         self.events, self.tenant = events, tenant
         self.token_ttl, self.cursor_ttl, self.throttle_every, self.quota = token_ttl, cursor_ttl, throttle_every, quota
         self.tokens: dict[str, float] = {}

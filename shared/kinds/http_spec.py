@@ -137,7 +137,7 @@ class Records(_Part):
     time_path: Path  # each record's time, e.g. attributes.time
     time_format: TimeFormat = "rfc3339"
     id_paths: list[Path] = Field(default_factory=list)  # joined; empty = a hash of the record
-    order: Literal["newest_first", "oldest_first"] = "newest_first"
+    order: Literal["newest_first", "oldest_first", "none"] = "newest_first"
 
     @field_validator("time_path")
     @classmethod

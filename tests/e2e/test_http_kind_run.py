@@ -60,7 +60,7 @@ error_code_path = "error.code"
 path = "result.events"
 time_path = "meta.occurred"
 id_paths = ["meta.node", "meta.seq"]
-order = "newest_first"
+order = "{order}"
 
 [sources.rate_limit]
 limit_header = "X-Quota-Limit"
@@ -70,14 +70,16 @@ reset_format = "seconds"
 """
 
 
-@pytest.fixture
-def quokka() -> Iterator[QuokkaApi]:
-    api = QuokkaApi(make_events(3000, START, END, seed=7), token_ttl=2.0, throttle_every=37).start()
+@pytest.fixture(params=["newest_first", "none"])
+def quokka(request: pytest.FixtureRequest) -> Iterator[QuokkaApi]:
+    api = QuokkaApi(make_events(3000, START, END, seed=7), token_ttl=2.0, throttle_every=37,
+                    shuffled=request.param == "none").start()
+    api.order = request.param  # type: ignore[attr-defined]
     yield api
     api.stop()
 
 
-def _stack(aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path) -> tuple[Path, Path]:
+def _stack(aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path, order: str) -> tuple[Path, Path]:
     """The config (the conftest's, with the spec's tables after the source's keys), its
     queues and table; the sink root."""
     name = f"t{uuid.uuid4().hex[:10]}"
@@ -85,7 +87,7 @@ def _stack(aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path) -> tup
     text = config_text(aws_endpoint, api_url, f"file://{root}", name, source={
         "id": "quokka", "kind": "http", "application": None, "credentials": f"file:{secret}",
         "end": "2026-11-01T06:00:00Z", "page_size": 40}, worker={"task_deadline": "1s", "lease": "10s"})
-    path = write_config(tmp_path / f"{name}.toml", text + SPEC.format(api=api_url))
+    path = write_config(tmp_path / f"{name}.toml", text + SPEC.format(api=api_url, order=order))
     settings = load_settings(path)
     ensure_queues(client("sqs", settings.aws), settings)
     ensure_table(client("dynamodb", settings.aws), settings)
@@ -95,7 +97,7 @@ def _stack(aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path) -> tup
 def test_an_unseen_api_from_config_alone_exactly_once(aws_endpoint: str, quokka: QuokkaApi, tmp_path: Path) -> None:
     secret = tmp_path / "quokka-secret"
     secret.write_text(CLIENT_SECRET + "\n")
-    config_path, root = _stack(aws_endpoint, quokka.url, tmp_path, secret)
+    config_path, root = _stack(aws_endpoint, quokka.url, tmp_path, secret, quokka.order)  # type: ignore[attr-defined]
     assert load_settings(config_path).sources[0].kind == "http"
 
     result = run_cli("run", "-c", str(config_path), "--workers", "3", "--until-caught-up")

@@ -144,3 +144,29 @@ def test_rate_limits_their_waits_and_the_budget_headers() -> None:
         src.fetch(Q, None, 10)
     rate = src.fetch(Q, None, 10).rate
     assert rate is not None and (rate.limit, rate.remaining, rate.reset_in) == (600, 12, 20.0)
+
+
+def test_unordered_records_are_deduplicated_by_every_identity_of_the_pass() -> None:
+    from shared.models import Boundary
+    from worker.dedup import filter_page
+    from worker.pager import frozen_query
+    from worker.sources.base import Event
+
+    def ev(ident: str, minute: int) -> Event:
+        return Event(b"{}", f"2026-11-01T00:{minute:02d}:00.000Z", ident)
+
+    window = (Q.start, Q.end)
+    first = filter_page([ev("a", 30), ev("b", 10), ev("c", 50)], Boundary(), window, "none")
+    assert [e.identity for e in first.items] == ["a", "b", "c"]
+    again = filter_page([ev("b", 10), ev("d", 5), ev("a", 30), ev("e", 59)], first.boundary, window, "none")
+    assert [e.identity for e in again.items] == ["d", "e"] and again.dropped_seen == 2
+    assert len(again.boundary.ids) == 5
+    from dataclasses import dataclass
+
+    @dataclass
+    class Record:
+        key: Any
+        resume_from: Any
+
+    record = Record(type("K", (), {"start": Q.start, "end": Q.end})(), Q.start)
+    assert frozen_query(record, "none") == Q  # type: ignore[arg-type]  # nothing to narrow to
