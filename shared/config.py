@@ -151,7 +151,7 @@ class SourceSettings(_Section):
     requests_per_minute: int | None = Field(default=None, ge=2)
     quota_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
     rate_limit_share: float = Field(default=0.8, gt=0.0, le=1.0)  # Okta: pace to this share of the org's limit
-    # the kind's own keys, validated by the kind's model (shared.kinds): set from the block, never a key
+    # the kind's own keys, validated by the kind's model (shared.kinds): from the block, no key
     kind_options: KindOptions | None = None
 
     @model_validator(mode="before")
@@ -262,14 +262,16 @@ class SourceSettings(_Section):
     def reads_api_budget(self) -> bool:
         """The API reports its own request budget with each response (Okta's headers, or
         a spec's ``rate_limit`` headers): the fleet's budget learns the limit from them."""
-        return self.kind == "okta_system_log" or bool(self.kind_options and self.kind_options.reads_budget)
+        options = self.kind_options
+        return self.kind == "okta_system_log" or bool(options and options.reads_budget)
 
     def expand(self) -> list[SourceSettings]:
         """The logical sources of this block: itself, or one per application or stream."""
         options = self.kind_options
         names = options.stream_names() if options is not None else None
         if options is not None and names:
-            return [self.model_copy(update={"id": f"{self.id}/{name}", "kind_options": options.for_stream(name)})
+            return [self.model_copy(update={"id": f"{self.id}/{name}",
+                                            "kind_options": options.for_stream(name)})
                     for name in names]
         if self.applications is None:
             return [self]
@@ -282,12 +284,16 @@ _LEGACY_KINDS = frozenset({"google_reports", "okta_system_log"})  # keys still i
 
 def _relocated(exc: ValidationError) -> ValidationError:
     """A kind model's errors as this model's (the key's name first in each location)."""
-    details = [InitErrorDetails(type=PydanticCustomError("value_error", str(error.get("msg", "invalid"))
-                                                         .removeprefix("Value error, ")
-                                                         if error.get("type") != "extra_forbidden" else "unknown key"),
+    details = [InitErrorDetails(type=PydanticCustomError("value_error", _message(error)),
                                 loc=tuple(error.get("loc", ())), input=error.get("input"))
                for error in exc.errors()]
     return ValidationError.from_exception_data("SourceSettings", details)
+
+
+def _message(error: Any) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown key"
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 def _field_error(field: str, message: str) -> ValidationError:

@@ -56,21 +56,38 @@ def make_events(count: int, start: datetime, end: datetime, seed: int) -> list[d
             ms = events[-1]["_ms"]
         else:
             ms = rng.randrange(low, high)
-        events.append({"_ms": ms, "meta": {"node": f"n{seq % 5}", "seq": seq, "occurred": _occurred(ms)},
-                       "action": rng.choice(["login", "logout", "export", "grant"]),
-                       "actor": {"email": f"user{rng.randrange(50)}@quokka.test", "ip": "198.51.100.7"}})
+        events.append(
+            {
+                "_ms": ms,
+                "meta": {"node": f"n{seq % 5}", "seq": seq, "occurred": _occurred(ms)},
+                "action": rng.choice(["login", "logout", "export", "grant"]),
+                "actor": {"email": f"user{rng.randrange(50)}@quokka.test", "ip": "198.51.100.7"},
+            }
+        )
     events.sort(key=lambda e: (e["_ms"], e["meta"]["seq"]), reverse=True)
     return events
 
 
 class QuokkaApi:
-    def __init__(self, events: list[dict[str, Any]], tenant: str = "t-42", token_ttl: float = 3.0,
-                 cursor_ttl: float = 30.0, throttle_every: int = 0, quota: int = 10_000,
-                 shuffled: bool = False) -> None:
+    def __init__(
+        self,
+        events: list[dict[str, Any]],
+        tenant: str = "t-42",
+        token_ttl: float = 3.0,
+        cursor_ttl: float = 30.0,
+        throttle_every: int = 0,
+        quota: int = 10_000,
+        shuffled: bool = False,
+    ) -> None:
         if shuffled:  # in no order of time (Quokka's "processing order")
             events = sorted(events, key=lambda e: (e["meta"]["seq"] * 7919) % 10007)
         self.events, self.tenant = events, tenant
-        self.token_ttl, self.cursor_ttl, self.throttle_every, self.quota = token_ttl, cursor_ttl, throttle_every, quota
+        self.token_ttl, self.cursor_ttl, self.throttle_every, self.quota = (
+            token_ttl,
+            cursor_ttl,
+            throttle_every,
+            quota,
+        )
         self.tokens: dict[str, float] = {}
         self.cursors: dict[str, tuple[str, str, int, float]] = {}
         self.requests = self.token_requests = self.unauthorised = 0
@@ -101,12 +118,17 @@ class QuokkaApi:
             self.tokens[token] = time.monotonic() + self.token_ttl
         return 200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl}
 
-    def activity(self, query: dict[str, str], headers: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def activity(
+        self, query: dict[str, str], headers: Any
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self.lock:
             self.requests += 1
             count = self.requests
-        quota = {"X-Quota-Limit": str(self.quota), "X-Quota-Remaining": str(max(0, self.quota - count)),
-                 "X-Quota-Reset-In": "1"}
+        quota = {
+            "X-Quota-Limit": str(self.quota),
+            "X-Quota-Remaining": str(max(0, self.quota - count)),
+            "X-Quota-Reset-In": "1",
+        }
         if self.throttle_every and count % self.throttle_every == 0:
             return 429, {"error": {"code": "slow_down"}}, {**quota, "Retry-After": "0"}
         bearer = str(headers.get("Authorization", "")).removeprefix("Bearer ")
@@ -136,13 +158,22 @@ class QuokkaApi:
                 key = (query["since"], query["until"])
                 self.first_pages[key] = self.first_pages.get(key, 0) + 1
         selected = [e for e in self.events if since * 1000 < e["_ms"] <= until * 1000]
-        page = selected[offset:offset + size]
+        page = selected[offset : offset + size]
         following = None
         if offset + size < len(selected):
-            following = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode() + "=="  # needs URL-encoding
-            self.cursors[following] = (query["since"], query["until"], offset + size, time.monotonic())
-        body = {"result": {"events": [{k: v for k, v in e.items() if k != "_ms"} for e in page]},
-                "paging": {"next": following}}
+            following = (
+                base64.urlsafe_b64encode(uuid.uuid4().bytes).decode() + "=="
+            )  # needs URL-encoding
+            self.cursors[following] = (
+                query["since"],
+                query["until"],
+                offset + size,
+                time.monotonic(),
+            )
+        body = {
+            "result": {"events": [{k: v for k, v in e.items() if k != "_ms"} for e in page]},
+            "paging": {"next": following},
+        }
         return 200, body, quota
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -152,7 +183,9 @@ class QuokkaApi:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _answer(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(body, indent=1).encode()  # line breaks inside, as some APIs send
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -162,14 +195,14 @@ class QuokkaApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802 - the http.server hook
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if self.path != "/oauth/token":
                     self._answer(404, {"error": {"code": "not_found"}})
                     return
                 self._answer(*api.token(self.headers))
 
-            def do_GET(self) -> None:  # noqa: N802 - the http.server hook
+            def do_GET(self) -> None:
                 parsed = urlparse(self.path)
                 if parsed.path != f"/v3/tenants/{api.tenant}/activity":
                     self._answer(404, {"error": {"code": "not_found"}})

@@ -14,7 +14,12 @@ from shared.config import SourceSettings
 from worker.sources.http import HttpSource
 
 
-def answer(status: int = 200, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None) -> requests.Response:
+def answer(
+    status: int = 200,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> requests.Response:
     response = requests.Response()
     response.status_code = status
     response._content = raw if raw is not None else orjson.dumps(body if body is not None else {})
@@ -31,9 +36,18 @@ class FakeSession:
         self.headers: dict[str, str] = {}
         self.token_answers: deque[requests.Response] = deque()
 
-    def request(self, method: str, url: str, params: Any = None, json: Any = None, timeout: float = 0,
-                auth: Any = None) -> requests.Response:
-        prepared = requests.Request(method, url, params=params, json=json, headers=dict(self.headers)).prepare()
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        json: Any = None,
+        timeout: float = 0,
+        auth: Any = None,
+    ) -> requests.Response:
+        prepared = requests.Request(
+            method, url, params=params, json=json, headers=dict(self.headers)
+        ).prepare()
         if auth is not None:
             prepared = auth(prepared)
         self.sent.append(prepared)
@@ -42,18 +56,26 @@ class FakeSession:
         response.url = str(prepared.url)
         return response
 
-    def post(self, url: str, data: Any = None, headers: Any = None, timeout: float = 0, auth: Any = None) -> requests.Response:
+    def post(
+        self, url: str, data: Any = None, headers: Any = None, timeout: float = 0, auth: Any = None
+    ) -> requests.Response:
         self.posts.append({"url": url, "data": data, "headers": headers})
         return self.token_answers.popleft()
 
 
 def settings(**spec: Any) -> SourceSettings:
-    base: dict[str, Any] = {"id": "x", "kind": "http", "start": "2026-11-01T00:00:00Z",
-                            "api_endpoint": "http://api.test"}
+    base: dict[str, Any] = {
+        "id": "x",
+        "kind": "http",
+        "start": "2026-11-01T00:00:00Z",
+        "api_endpoint": "http://api.test",
+    }
     return SourceSettings(**{**base, **spec})
 
 
-def source(session: FakeSession, secret: str | None = "tok", clock: Any = None, **spec: Any) -> HttpSource:
+def source(
+    session: FakeSession, secret: str | None = "tok", clock: Any = None, **spec: Any
+) -> HttpSource:
     built = HttpSource(settings(**spec).expand()[0], secret, **({"clock": clock} if clock else {}))
     built._session = session  # type: ignore[assignment]
     auth = built._auth

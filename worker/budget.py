@@ -58,7 +58,8 @@ def budget_key(source: SourceSettings) -> str | None:
         return f"okta:{(source.domain or source.api_endpoint or '').rstrip('/')}"
     if source.reads_api_budget:  # an http spec that reads the API's budget headers: per API address
         options = source.kind_options
-        return f"api:{(source.api_endpoint or (options.api_address() if options else '') or '').rstrip('/')}"
+        address = source.api_endpoint or (options.api_address() if options else None) or ""
+        return f"api:{address.rstrip('/')}"
     return None
 
 

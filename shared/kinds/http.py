@@ -35,7 +35,11 @@ class SpecBacked(KindOptions):
     def default_late_horizon(self) -> timedelta:
         spec = self.spec()
         stream = spec.stream_named(self.stream)
-        return stream.late_horizon if stream and stream.late_horizon is not None else spec.late_horizon_default
+        return (
+            stream.late_horizon
+            if stream and stream.late_horizon is not None
+            else spec.late_horizon_default
+        )
 
     def api_address(self) -> str | None:
         return self.spec().base_url

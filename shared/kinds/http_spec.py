@@ -12,17 +12,32 @@ import string
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from shared.timeutil import format_duration, parse_duration
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
+]
 TimeFormat = Literal["rfc3339", "rfc3339_offset", "epoch_s", "epoch_ms", "date"]
 Grain = Literal["ms", "s", "day"]
 Scalar = str | int | float | bool
 _PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
-_DEFAULT_GRAIN: dict[str, Grain] = {"rfc3339": "s", "rfc3339_offset": "s", "epoch_s": "s", "epoch_ms": "ms",
-                                    "date": "day"}
+_DEFAULT_GRAIN: dict[str, Grain] = {
+    "rfc3339": "s",
+    "rfc3339_offset": "s",
+    "epoch_s": "s",
+    "epoch_ms": "ms",
+    "date": "day",
+}
 
 
 class _Part(BaseModel):
@@ -58,7 +73,7 @@ class Request(_Part):
         if self.page_size_default is not None and self.page_size_default > self.page_size_max:
             raise ValueError("page_size_default is above page_size_max")
         if self.body and self.method == "GET":
-            raise ValueError("body needs method = \"POST\"")
+            raise ValueError('body needs method = "POST"')
         return self
 
 
@@ -71,7 +86,9 @@ class Window(_Part):
     phrase: str | None = None  # with {start} and {end}, e.g. "created:>={start} created:<={end}"
     location: Literal["query", "body", "auto"] = "auto"  # auto: body for POST, query for GET
     format: TimeFormat = "rfc3339"
-    granularity: Grain | None = None  # default: s for rfc3339/epoch_s, ms for epoch_ms, day for date
+    granularity: Grain | None = (
+        None  # default: s for rfc3339/epoch_s, ms for epoch_ms, day for date
+    )
     start_inclusive: bool = True
     end_inclusive: bool = False
     slack: Duration = timedelta(0)  # ask this much more on each side (undocumented edges)
@@ -81,7 +98,10 @@ class Window(_Part):
         pair, phrase = (self.start_param, self.end_param), (self.phrase_param, self.phrase)
         if any(phrase):
             if not all(phrase) or any(pair):
-                raise ValueError("give phrase_param and phrase (templated), or start_param and end_param, not both")
+                raise ValueError(
+                    "give phrase_param and phrase (templated), or start_param and end_param, "
+                    "not both"
+                )
             if "{start}" not in str(self.phrase) or "{end}" not in str(self.phrase):
                 raise ValueError("phrase needs both {start} and {end}")
         elif not all(pair):
@@ -93,7 +113,9 @@ class Window(_Part):
         finest = {"date": "day", "epoch_s": "s"}.get(self.format, "ms")
         order = ["ms", "s", "day"]
         if order.index(self.grain) < order.index(finest):
-            raise ValueError(f"granularity {self.grain!r} is finer than format {self.format!r} can write")
+            raise ValueError(
+                f"granularity {self.grain!r} is finer than format {self.format!r} can write"
+            )
         return self
 
     @property
@@ -104,25 +126,29 @@ class Window(_Part):
 class Pages(_Part):
     """Where the next page's token comes from, how it goes back, and when a pass is done."""
 
-    token_from: Literal["body", "header", "link", "next_url"] = "link"  # next_url: a URL at token_path
+    token_from: Literal["body", "header", "link", "next_url"] = "link"  # noqa: S105 - (no secret) next_url: a URL at token_path
     token_path: Path | None = None  # body / next_url: e.g. response_metadata.next_cursor
     token_header: str | None = None  # header: e.g. X-Next-Cursor
-    send_as: Literal["param", "body", "url", "auto"] | None = None  # default: url for link/next_url, else param
+    send_as: Literal["param", "body", "url", "auto"] | None = (
+        None  # default: url for link/next_url, else param
+    )
     # auto: follow a token that is a URL, send any other as send_param
     send_param: str | None = None  # param/body: the field the token goes in, e.g. cursor
     resend_query: bool = True  # with the token, send the first request's window/static fields again
     has_more_path: Path | None = None  # done when this is false
     stop_on_empty_page: bool = True  # done on a page with no records
     dead_token_statuses: list[int] = Field(default_factory=lambda: [410])
-    dead_token_codes: list[str] = Field(default_factory=list)  # error codes meaning the token is dead
+    dead_token_codes: list[str] = Field(
+        default_factory=list
+    )  # error codes meaning the token is dead
     error_code_path: Path = "error"  # where an error body names its code
 
     @model_validator(mode="after")
     def _consistent(self) -> Pages:
         if self.token_from in ("body", "next_url") and not self.token_path:
             raise ValueError(f"token_from = {self.token_from!r} needs token_path")
-        if self.token_from == "header" and not self.token_header:
-            raise ValueError("token_from = \"header\" needs token_header")
+        if self.token_from == "header" and not self.token_header:  # noqa: S105 - no secret
+            raise ValueError('token_from = "header" needs token_header')
         if self.sending in ("param", "body", "auto") and not self.send_param:
             raise ValueError(f"send_as = {self.sending!r} needs send_param")
         return self
@@ -152,8 +178,12 @@ class RateLimit(_Part):
     remaining_header: str | None = None  # e.g. X-RateLimit-Remaining
     limit_header: str | None = None  # e.g. X-RateLimit-Limit
     reset_header: str | None = None  # e.g. X-RateLimit-Reset
-    reset_format: Literal["epoch", "seconds", "date"] = "epoch"  # epoch s, seconds from now, HTTP date
-    zero_remaining_statuses: list[int] = Field(default_factory=lambda: [403])  # slow down if remaining = 0
+    reset_format: Literal["epoch", "seconds", "date"] = (
+        "epoch"  # epoch s, seconds from now, HTTP date
+    )
+    zero_remaining_statuses: list[int] = Field(
+        default_factory=lambda: [403]
+    )  # slow down if remaining = 0
     requests_per_minute: int | None = Field(default=None, ge=2)  # default of the block's budget
 
     @property
@@ -196,8 +226,10 @@ class NoAuth(_Part):
     type: Literal["none"]
 
 
-Auth = Annotated[BearerAuth | HeaderAuth | BasicAuth | OAuthClientCredentials | HookAuth | NoAuth,
-                 Field(discriminator="type")]
+Auth = Annotated[
+    BearerAuth | HeaderAuth | BasicAuth | OAuthClientCredentials | HookAuth | NoAuth,
+    Field(discriminator="type"),
+]
 
 
 class Stream(_Part):
@@ -221,18 +253,26 @@ class HttpSpec(_Part):
     records: Records
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     streams: list[Stream] = Field(default_factory=list)
-    late_horizon_default: Duration = timedelta(hours=1)  # the block's late_horizon, when it gives none
+    late_horizon_default: Duration = timedelta(
+        hours=1
+    )  # the block's late_horizon, when it gives none
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> HttpSpec:
         known = set(self.vars) | ({"stream"} if self.streams else set())
-        templates = [("request.url", self.request.url), *((f"request.params.{k}", v) for k, v in
-                     self.request.params.items()), *((f"request.headers.{k}", v) for k, v in
-                     self.request.headers.items()), *((f"streams.{s.name}.url", s.url) for s in self.streams)]
+        templates = [
+            ("request.url", self.request.url),
+            *((f"request.params.{k}", v) for k, v in self.request.params.items()),
+            *((f"request.headers.{k}", v) for k, v in self.request.headers.items()),
+            *((f"streams.{s.name}.url", s.url) for s in self.streams),
+        ]
         for where, text in templates:
             for name in placeholders(text):
                 if name not in known:
-                    raise ValueError(f"{where}: unknown placeholder {{{name}}} (known: {', '.join(sorted(known))})")
+                    raise ValueError(
+                        f"{where}: unknown placeholder {{{name}}} "
+                        f"(known: {', '.join(sorted(known))})"
+                    )
         names = [s.name for s in self.streams]
         if len(set(names)) != len(names):
             raise ValueError("streams: two streams of the same name")

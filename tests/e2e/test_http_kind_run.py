@@ -11,17 +11,16 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import config_text, write_config
-
 from fake_quokka_api import CLIENT_SECRET, QuokkaApi, make_events
+from tests_e2e_helpers import log_lines, run_cli
+
 from shared.aws.clients import client
 from shared.aws.provision import ensure_queues, ensure_table
 from shared.config import load_settings
 from shared.sink_reader import iter_committed_items
-from tests_e2e_helpers import log_lines, run_cli
 
 pytestmark = pytest.mark.e2e
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -72,21 +71,39 @@ reset_format = "seconds"
 
 @pytest.fixture(params=["newest_first", "none"])
 def quokka(request: pytest.FixtureRequest) -> Iterator[QuokkaApi]:
-    api = QuokkaApi(make_events(3000, START, END, seed=7), token_ttl=2.0, throttle_every=37,
-                    shuffled=request.param == "none").start()
+    api = QuokkaApi(
+        make_events(3000, START, END, seed=7),
+        token_ttl=2.0,
+        throttle_every=37,
+        shuffled=request.param == "none",
+    ).start()
     api.order = request.param  # type: ignore[attr-defined]
     yield api
     api.stop()
 
 
-def _stack(aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path, order: str) -> tuple[Path, Path]:
+def _stack(
+    aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path, order: str
+) -> tuple[Path, Path]:
     """The config (the conftest's, with the spec's tables after the source's keys), its
     queues and table; the sink root."""
     name = f"t{uuid.uuid4().hex[:10]}"
     root = tmp_path / f"sink-{name}"
-    text = config_text(aws_endpoint, api_url, f"file://{root}", name, source={
-        "id": "quokka", "kind": "http", "application": None, "credentials": f"file:{secret}",
-        "end": "2026-11-01T06:00:00Z", "page_size": 40}, worker={"task_deadline": "1s", "lease": "10s"})
+    text = config_text(
+        aws_endpoint,
+        api_url,
+        f"file://{root}",
+        name,
+        source={
+            "id": "quokka",
+            "kind": "http",
+            "application": None,
+            "credentials": f"file:{secret}",
+            "end": "2026-11-01T06:00:00Z",
+            "page_size": 40,
+        },
+        worker={"task_deadline": "1s", "lease": "10s"},
+    )
     path = write_config(tmp_path / f"{name}.toml", text + SPEC.format(api=api_url, order=order))
     settings = load_settings(path)
     ensure_queues(client("sqs", settings.aws), settings)
@@ -94,7 +111,9 @@ def _stack(aws_endpoint: str, api_url: str, tmp_path: Path, secret: Path, order:
     return path, root
 
 
-def test_an_unseen_api_from_config_alone_exactly_once(aws_endpoint: str, quokka: QuokkaApi, tmp_path: Path) -> None:
+def test_an_unseen_api_from_config_alone_exactly_once(
+    aws_endpoint: str, quokka: QuokkaApi, tmp_path: Path
+) -> None:
     secret = tmp_path / "quokka-secret"
     secret.write_text(CLIENT_SECRET + "\n")
     config_path, root = _stack(aws_endpoint, quokka.url, tmp_path, secret, quokka.order)  # type: ignore[attr-defined]
@@ -104,8 +123,10 @@ def test_an_unseen_api_from_config_alone_exactly_once(aws_endpoint: str, quokka:
     assert result.returncode == 0, result.stderr[-3000:]
 
     truth = Counter(json.dumps(e, sort_keys=True) for e in quokka.truth())
-    committed = Counter(json.dumps({k: v for k, v in item.items() if k != "_logpull"}, sort_keys=True)
-                        for item in iter_committed_items(root))
+    committed = Counter(
+        json.dumps({k: v for k, v in item.items() if k != "_logpull"}, sort_keys=True)
+        for item in iter_committed_items(root)
+    )
     assert sum(truth.values()) == 3000
     assert committed - truth == Counter(), "events in the sink the API never sent, or twice"
     assert truth - committed == Counter(), "events of the API missing from the sink"

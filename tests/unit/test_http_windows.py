@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.kinds.http_spec import Window
+from shared.models import Boundary
 from shared.timeutil import format_instant
 from worker.dedup import filter_page
-from shared.models import Boundary
 from worker.sources.base import Event
 from worker.sources.http._times import UNIT, api_time, covering, floor, record_times
 
@@ -43,20 +43,38 @@ def _api_keeps(t: datetime, low: datetime, high: datetime, window: Window, trunc
 
 def _window(fmt: str, grain: str | None, s_inc: bool, e_inc: bool) -> Window | None:
     try:
-        return Window(start_param="a", end_param="b", format=fmt, granularity=grain,  # type: ignore[arg-type]
-                      start_inclusive=s_inc, end_inclusive=e_inc)
+        return Window(
+            start_param="a",
+            end_param="b",
+            format=fmt,
+            granularity=grain,  # type: ignore[arg-type]
+            start_inclusive=s_inc,
+            end_inclusive=e_inc,
+        )
     except ValidationError:  # a grain finer than the format writes
         return None
 
 
-windows = st.builds(_window, st.sampled_from(FORMATS), st.sampled_from([None, "s", "ms", "day"]), st.booleans(),
-                    st.booleans()).filter(lambda w: w is not None)
+windows = st.builds(
+    _window,
+    st.sampled_from(FORMATS),
+    st.sampled_from([None, "s", "ms", "day"]),
+    st.booleans(),
+    st.booleans(),
+).filter(lambda w: w is not None)
 millis = st.integers(min_value=0, max_value=3 * 86_400_000)
 
 
-@given(window=windows, start=millis, length=st.integers(1, 86_400_000), at=millis, truncates=st.booleans())
-def test_the_covering_range_holds_every_record_of_the_window(window: Window, start: int, length: int, at: int,
-                                                             truncates: bool) -> None:
+@given(
+    window=windows,
+    start=millis,
+    length=st.integers(1, 86_400_000),
+    at=millis,
+    truncates=st.booleans(),
+)
+def test_the_covering_range_holds_every_record_of_the_window(
+    window: Window, start: int, length: int, at: int, truncates: bool
+) -> None:
     begin = BASE + timedelta(milliseconds=start)
     end, t = begin + timedelta(milliseconds=length), BASE + timedelta(milliseconds=at)
     low, high = covering(begin, end, window)
@@ -67,19 +85,33 @@ def test_the_covering_range_holds_every_record_of_the_window(window: Window, sta
         assert _api_keeps(t, sent_low, sent_high, window, truncates)
 
 
-@given(window=windows, edge=st.integers(0, 48), at=st.integers(-1, 1), length=st.sampled_from([60_000, 3_600_000]))
-def test_a_record_on_an_edge_is_kept_by_exactly_one_window(window: Window, edge: int, at: int, length: int) -> None:
+@given(
+    window=windows,
+    edge=st.integers(0, 48),
+    at=st.integers(-1, 1),
+    length=st.sampled_from([60_000, 3_600_000]),
+)
+def test_a_record_on_an_edge_is_kept_by_exactly_one_window(
+    window: Window, edge: int, at: int, length: int
+) -> None:
     """Two adjacent windows, a record at (or 1 ms around) their common edge: the API sends
     it to both covering ranges where they overlap; the worker keeps it in one."""
     middle = BASE + timedelta(milliseconds=edge * length)
     t = middle + timedelta(milliseconds=at)
-    first, second = (middle - timedelta(milliseconds=length), middle), (middle, middle + timedelta(milliseconds=length))
+    first, second = (
+        (middle - timedelta(milliseconds=length), middle),
+        (middle, middle + timedelta(milliseconds=length)),
+    )
     event = Event(b'{"id":"e"}', format_instant(t), "e")
     kept = 0
     for begin, end in (first, second):
         low, high = covering(begin, end, window)
         if _api_keeps(t, low, high, window, truncates=False):
-            kept += len(filter_page([event], Boundary(None, frozenset()), (begin, end), "newest_first").items)
+            kept += len(
+                filter_page(
+                    [event], Boundary(None, frozenset()), (begin, end), "newest_first"
+                ).items
+            )
     assert kept == 1
 
 
@@ -101,15 +133,23 @@ def test_api_formats() -> None:
 
 def test_inclusive_seconds_floor_the_start_and_ceil_the_end() -> None:
     window = Window(start_param="oldest", end_param="latest", format="epoch_s", end_inclusive=True)
-    begin, end = datetime(2026, 11, 1, 0, 0, 0, 500_000, tzinfo=UTC), datetime(2026, 11, 1, 1, 0, 0, 1000, tzinfo=UTC)
-    assert covering(begin, end, window) == (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 1, 1, 0, 1, tzinfo=UTC))
+    begin, end = (
+        datetime(2026, 11, 1, 0, 0, 0, 500_000, tzinfo=UTC),
+        datetime(2026, 11, 1, 1, 0, 0, 1000, tzinfo=UTC),
+    )
+    assert covering(begin, end, window) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 1, 1, 0, 1, tzinfo=UTC),
+    )
     exclusive = window.model_copy(update={"start_inclusive": False, "slack": timedelta(seconds=1)})
     assert covering(begin, end, exclusive)[0] == datetime(2026, 10, 31, 23, 59, 58, tzinfo=UTC)
 
 
 def test_record_times_in_every_format() -> None:
     assert record_times([1793536205], "epoch_s") == ["2026-11-01T12:30:05.000Z"]
-    assert record_times([1793536205250, "1793536205251"], "epoch_ms") == ["2026-11-01T12:30:05.250Z",
-                                                                          "2026-11-01T12:30:05.251Z"]
+    assert record_times([1793536205250, "1793536205251"], "epoch_ms") == [
+        "2026-11-01T12:30:05.250Z",
+        "2026-11-01T12:30:05.251Z",
+    ]
     assert record_times(["2026-11-01T13:30:05.25+01:00"], "rfc3339") == ["2026-11-01T12:30:05.250Z"]
     assert record_times(["2026-11-01"], "date") == ["2026-11-01T00:00:00.000Z"]

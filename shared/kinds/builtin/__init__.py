@@ -61,7 +61,9 @@ class GithubAuditLog(_Builtin):
     @model_validator(mode="before")
     @classmethod
     def _exactly_one(cls, data: Any) -> Any:
-        if isinstance(data, dict) and (data.get("enterprise") is None) == (data.get("organization") is None):
+        if isinstance(data, dict) and (data.get("enterprise") is None) == (
+            data.get("organization") is None
+        ):
             raise ValueError("give exactly one of enterprise or organization")
         return data
 

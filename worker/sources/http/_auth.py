@@ -13,6 +13,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -22,7 +23,14 @@ from requests.auth import AuthBase
 
 from shared import redact
 from shared.errors import PermanentError, RateLimited, RetryableError
-from shared.kinds.http_spec import Auth, BasicAuth, BearerAuth, HeaderAuth, HookAuth, OAuthClientCredentials
+from shared.kinds.http_spec import (
+    Auth,
+    BasicAuth,
+    BearerAuth,
+    HeaderAuth,
+    HookAuth,
+    OAuthClientCredentials,
+)
 
 GROUP = "logpull.auth"
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -41,8 +49,16 @@ class ClientCredentials(AuthBase):
     """OAuth 2.0 client credentials: one access token at a time, fetched when missing or
     due (``renew_before`` ahead of ``expires_in``), dropped when the API refuses it."""
 
-    def __init__(self, spec: OAuthClientCredentials, client_id: str, secret: str, session: requests.Session,
-                 where: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        spec: OAuthClientCredentials,
+        client_id: str,
+        secret: str,
+        session: requests.Session,
+        *,
+        where: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.spec, self.client_id, self.secret, self.where = spec, client_id, secret, where
         self.session, self.clock = session, clock
         self.token: str | None = None
@@ -81,22 +97,33 @@ class ClientCredentials(AuthBase):
             form.update(client_id=self.client_id, client_secret=self.secret)
         started = self.clock()
         try:
-            response = self.session.post(self.spec.token_url, data=form, headers=headers, timeout=self.timeout,
-                                         auth=None)
+            response = self.session.post(
+                self.spec.token_url, data=form, headers=headers, timeout=self.timeout, auth=None
+            )
         except _TRANSIENT as exc:
-            raise RetryableError(f"token endpoint: connection problem ({type(exc).__name__})") from None
+            raise RetryableError(
+                f"token endpoint: connection problem ({type(exc).__name__})"
+            ) from None
         body = _json(response)
         status = response.status_code
-        if status != 200:
+        if status != HTTPStatus.OK:
             detail = redact.redact(f"HTTP {status} {body.get('error', '')}".strip())
-            if status == 429:
+            if status == HTTPStatus.TOO_MANY_REQUESTS:
                 raise RateLimited(f"token endpoint rate limited: {detail}")
-            if status >= 500 or status == 408:
+            if status >= HTTPStatus.INTERNAL_SERVER_ERROR or status == HTTPStatus.REQUEST_TIMEOUT:
                 raise RetryableError(f"token endpoint: server error: {detail}")
-            raise PermanentError(f"credentials {self.where}: the token endpoint refused client "
-                                 f"{self.client_id} ({detail})", reason="bad_credentials")
+            raise PermanentError(
+                f"credentials {self.where}: the token endpoint refused client "
+                f"{self.client_id} ({detail})",
+                reason="bad_credentials",
+            )
         token, lifetime = body.get("access_token"), body.get("expires_in", 3600)
-        if not isinstance(token, str) or not token or not isinstance(lifetime, int | float) or lifetime <= 0:
+        if (
+            not isinstance(token, str)
+            or not token
+            or not isinstance(lifetime, int | float)
+            or lifetime <= 0
+        ):
             raise RetryableError("token endpoint: malformed answer (no access_token / expires_in)")
         redact.register(token)
         self.fetches += 1
@@ -120,8 +147,11 @@ def _client(spec: OAuthClientCredentials, secret: str, where: str) -> tuple[str,
         data = orjson.loads(secret)
         return str(data["client_id"]), str(data["client_secret"])
     except (orjson.JSONDecodeError, KeyError, TypeError):
-        raise PermanentError(f"credentials {where}: give auth.client_id, or a JSON secret with client_id and "
-                             "client_secret", reason="bad_credentials") from None
+        raise PermanentError(
+            f"credentials {where}: give auth.client_id, or a JSON secret with client_id and "
+            "client_secret",
+            reason="bad_credentials",
+        ) from None
 
 
 def hook(name: str) -> Callable[..., AuthBase]:
@@ -129,12 +159,19 @@ def hook(name: str) -> Callable[..., AuthBase]:
         if entry.name == name:
             factory: Callable[..., AuthBase] = entry.load()
             return factory
-    raise PermanentError(f"auth hook {name!r}: no entry point of group {GROUP} has this name",
-                         reason="unknown_auth_hook")
+    raise PermanentError(
+        f"auth hook {name!r}: no entry point of group {GROUP} has this name",
+        reason="unknown_auth_hook",
+    )
 
 
-def build(spec: Auth, secret: str | None, where: str, session: requests.Session,
-          clock: Callable[[], float] = time.monotonic) -> AuthBase | None:
+def build(  # noqa: PLR0911 - one return per kind of auth
+    spec: Auth,
+    secret: str | None,
+    where: str,
+    session: requests.Session,
+    clock: Callable[[], float] = time.monotonic,
+) -> AuthBase | None:
     """The auth of a spec with its secret (None: ``credentials = "anonymous"``)."""
     if secret is None:
         return None
@@ -143,12 +180,14 @@ def build(spec: Auth, secret: str | None, where: str, session: requests.Session,
     if isinstance(spec, HeaderAuth):
         return _Header(spec.name, spec.prefix + secret)
     if isinstance(spec, BasicAuth):
-        user, _, password = (f"{spec.username}:{secret}" if spec.username else secret).partition(":")
+        user, _, password = (f"{spec.username}:{secret}" if spec.username else secret).partition(
+            ":"
+        )
         return requests.auth.HTTPBasicAuth(user, password)
     if isinstance(spec, OAuthClientCredentials):
         client_id, client_secret = _client(spec, secret, where)
         redact.register(client_secret)
-        return ClientCredentials(spec, client_id, client_secret, session, where, clock)
+        return ClientCredentials(spec, client_id, client_secret, session, where=where, clock=clock)
     if isinstance(spec, HookAuth):
         return hook(spec.name)(secret, dict(spec.options))
     return None

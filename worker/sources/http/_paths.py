@@ -27,14 +27,21 @@ def _insert(tree: Tree, path: tuple[str, ...], leaf: tuple[Any, Any], what: str)
     for key in path[:-1]:
         node = node.setdefault(key, {})
         if not isinstance(node, dict):
-            raise ValueError(f"{what}: a path cannot go through another path's value ({'.'.join(path)})")
+            raise ValueError(
+                f"{what}: a path cannot go through another path's value ({'.'.join(path)})"
+            )
     if path[-1] in node:
         raise ValueError(f"{what}: {'.'.join(path)} is named twice (or inside another path)")
     node[path[-1]] = leaf
 
 
-def _struct(tree: Tree, name: str, attrs: dict[tuple[str, ...], str], prefix: tuple[str, ...] = (),
-            dotted: str = "") -> type[msgspec.Struct]:
+def _struct(
+    tree: Tree,
+    name: str,
+    attrs: dict[tuple[str, ...], str],
+    prefix: tuple[str, ...] = (),
+    dotted: str = "",
+) -> type[msgspec.Struct]:
     """A Struct type of ``tree``; ``attrs`` receives each leaf path's attribute chain."""
     fields: list[tuple[str, Any, Any]] = []
     rename: dict[str, str] = {}
@@ -60,8 +67,10 @@ class Envelope:
         self.getters: dict[str, Callable[[Any], Any]] = {}
         if not path:
             if wanted:
-                raise ValueError("records.path: the body is the list of records, so nothing else is in it "
-                                 f"({', '.join(wanted)} need a path in an object)")
+                raise ValueError(
+                    "records.path: the body is the list of records, so nothing else is in it "
+                    f"({', '.join(wanted)} need a path in an object)"
+                )
             self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_RAW_LIST)
             self.records: Callable[[Any], list[msgspec.Raw]] = lambda page: page
             return
@@ -92,7 +101,9 @@ def item_hash(item: dict[str, Any]) -> str:
     """The identity of a record that has none of its own: a hash of its fields, whatever
     their order or spacing (so the record read back from the sink gives the same)."""
     fields = {k: v for k, v in item.items() if k != "_logpull"}
-    return hashlib.blake2b(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+    return hashlib.blake2b(
+        orjson.dumps(fields, option=orjson.OPT_SORT_KEYS), digest_size=16
+    ).hexdigest()
 
 
 class Heads:
@@ -107,18 +118,21 @@ class Heads:
             if path != self.time_path:
                 _insert(tree, path, (Any, _MISSING), "records.id_paths")
         attrs: dict[tuple[str, ...], str] = {}
-        head = _struct(tree, "Head", attrs)
+        head: Any = _struct(tree, "Head", attrs)  # (a type made at run time)
         self.time_of = attrgetter(attrs[self.time_path])
         self.id_of = [attrgetter(attrs[p]) for p in self.id_paths]
         outer = split_path(records.path)
         if outer:
             wrapper: Tree = {}
-            _insert(wrapper, outer, (list[head], msgspec.field(default_factory=list)), "records.path")  # type: ignore[valid-type]
+            leaf: tuple[Any, Any] = (list[head], msgspec.field(default_factory=list))
+            _insert(wrapper, outer, leaf, "records.path")
             wrapped: dict[tuple[str, ...], str] = {}
-            self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_struct(wrapper, "Heads", wrapped))
+            self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(
+                _struct(wrapper, "Heads", wrapped)
+            )
             self.unwrap: Callable[[Any], list[Any]] = attrgetter(wrapped[outer])
         else:
-            self.decoder = msgspec.json.Decoder(list[head])  # type: ignore[valid-type]
+            self.decoder = msgspec.json.Decoder(list[head])
             self.unwrap = lambda page: page
 
     def decode(self, content: bytes) -> list[Any]:

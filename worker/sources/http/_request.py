@@ -40,7 +40,9 @@ class Requests:
         self.static_params = _fill({**request.params, **(stream.params if stream else {})}, values)
         self.static_body = _fill({**request.body, **(stream.body if stream else {})}, values)
         self.window, self.pages = spec.time_range, spec.pages
-        in_body = spec.time_range.location == "body" or (spec.time_range.location == "auto" and self.method == "POST")
+        in_body = spec.time_range.location == "body" or (
+            spec.time_range.location == "auto" and self.method == "POST"
+        )
         self.window_in_body = in_body
         self.size = {request.page_size_param: page_size} if request.page_size_param else {}
         self.size_in_body = self.method == "POST"
@@ -48,7 +50,10 @@ class Requests:
     def _window(self, query: Query) -> dict[str, Any]:
         window = self.window
         low, high = covering(query.start, query.end, window)
-        start, end = api_time(low, window.format, window.grain), api_time(high, window.format, window.grain)
+        start, end = (
+            api_time(low, window.format, window.grain),
+            api_time(high, window.format, window.grain),
+        )
         if window.phrase_param and window.phrase:
             return {window.phrase_param: window.phrase.format(start=start, end=end)}
         if not self.window_in_body:
@@ -66,11 +71,21 @@ class Requests:
         if sending == "auto":
             sending = "url" if token.startswith(("http://", "https://")) else "param"
         if sending == "url":
-            body = (self.first(query).body if self.pages.resend_query else dict(self.static_body))
+            body = self.first(query).body if self.pages.resend_query else dict(self.static_body)
             return Outgoing(self.method, token, {}, body if self.method == "POST" else None)
-        start = self.first(query) if self.pages.resend_query else Outgoing(
-            self.method, self.url, dict(self.static_params), dict(self.static_body) if self.method == "POST" else None)
+        start = (
+            self.first(query)
+            if self.pages.resend_query
+            else Outgoing(
+                self.method,
+                self.url,
+                dict(self.static_params),
+                dict(self.static_body) if self.method == "POST" else None,
+            )
+        )
         name = str(self.pages.send_param)
         if sending == "body":
-            return Outgoing(self.method, self.url, start.params, {**(start.body or {}), name: token})
+            return Outgoing(
+                self.method, self.url, start.params, {**(start.body or {}), name: token}
+            )
         return Outgoing(self.method, self.url, {**start.params, name: token}, start.body)

@@ -17,7 +17,11 @@ from shared.timeutil import canonical_instant, format_instant
 from worker.sources.base import canonical_times
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-UNIT: dict[Grain, timedelta] = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "day": timedelta(days=1)}
+UNIT: dict[Grain, timedelta] = {
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "day": timedelta(days=1),
+}
 _MS = timedelta(milliseconds=1)
 
 
@@ -59,6 +63,7 @@ def _from_epoch(scale: float) -> Callable[[object], str]:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"{value!r} is no epoch time")
         return format_instant(EPOCH + timedelta(milliseconds=round(float(value) * scale)))
+
     return convert
 
 
@@ -66,8 +71,11 @@ def _from_date(value: object) -> str:
     return format_instant(datetime.strptime(str(value), "%Y-%m-%d").replace(tzinfo=UTC))
 
 
-_CONVERT: dict[str, Callable[[object], str]] = {"epoch_s": _from_epoch(1000.0), "epoch_ms": _from_epoch(1.0),
-                                               "date": _from_date}
+_CONVERT: dict[str, Callable[[object], str]] = {
+    "epoch_s": _from_epoch(1000.0),
+    "epoch_ms": _from_epoch(1.0),
+    "date": _from_date,
+}
 
 
 def record_times(values: list[object], fmt: TimeFormat) -> list[str]:
