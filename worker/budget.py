@@ -56,6 +56,10 @@ def budget_key(source: SourceSettings) -> str | None:
         return f"block:{source.block}"  # every application of the block together
     if source.kind == "okta_system_log":
         return f"okta:{(source.domain or source.api_endpoint or '').rstrip('/')}"
+    if source.reads_api_budget:  # an http spec that reads the API's budget headers: per API address
+        options = source.kind_options
+        address = source.api_endpoint or (options.api_address() if options else None) or ""
+        return f"api:{address.rstrip('/')}"
     return None
 
 
@@ -99,7 +103,7 @@ class Gate:
     @property
     def limit_per_minute(self) -> float:
         configured = self.source.requests_per_minute
-        if self.source.kind != "okta_system_log":
+        if not self.source.reads_api_budget:
             return float(configured or 0)
         okta = self.source.rate_limit_share * (self._limit or OKTA_UNKNOWN_LIMIT)
         return min(okta, configured) if configured else okta
@@ -134,7 +138,7 @@ class Gate:
                 return 0.0
             if self._held:
                 return self._slot - now
-            if self._limit is None and self.source.kind == "okta_system_log" and not self._looked:
+            if self._limit is None and self.source.reads_api_budget and not self._looked:
                 self._looked = True  # a new process: the org's limit as another one learned it
                 self._learn(now, self.store.read(self.key))
             interval = interval_for(self.limit_per_minute)
@@ -167,7 +171,7 @@ class Gate:
     def _learn(self, now: float, state: BucketState) -> None:
         self._state = state
         self._seen_at.append((now, dict(state.used)))
-        if state.limit and self.source.kind == "okta_system_log":
+        if state.limit and self.source.reads_api_budget:
             self._limit = state.limit
 
     def _over_share(self) -> bool:

@@ -46,7 +46,7 @@ class RunStats:
 def frozen_query(record: WindowRecord, ordering: str) -> Query:
     """The window's query; after a rejected token, narrowed to what is still unread."""
     key = record.key
-    if record.resume_from is None:
+    if record.resume_from is None or ordering == "none":  # (unordered: nothing to narrow to)
         return Query(key.start, key.end)
     if ordering == "newest_first":
         return Query(key.start, min(key.end, record.resume_from + RESUME_SLACK))
@@ -446,7 +446,7 @@ class Pager:
         new = record.evolve(
             version=record.version + 1,
             next_token=None,
-            resume_from=None if resume is None else parse_instant(resume),
+            resume_from=None if not resume else parse_instant(resume),  # "": an unordered pass
             token_resets=record.token_resets + 1,
             updated_at=self.ctx.clock(),
         )

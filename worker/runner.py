@@ -196,7 +196,7 @@ class TaskRunner:
         boundary = record.boundary
         ids = frozenset(identity_hash(source.identity(item))
                         for item in self.ctx.sink.committed_items(record.key, since=boundary.since)
-                        if source.event_time(item) == boundary.time)
+                        if source.ordering == "none" or source.event_time(item) == boundary.time)
         log.info("boundary_loaded", ids=len(ids), since=boundary.since)
         return Boundary(boundary.time, ids, boundary.since)
 

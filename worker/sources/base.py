@@ -13,7 +13,9 @@ from shared import redact
 from shared.errors import PermanentError, RetryableError
 from shared.timeutil import canonical_instant
 
-Ordering = Literal["newest_first", "oldest_first"]
+# "none": in no order of time (e.g. by processing time): dedup keeps every identity the pass
+# committed instead of a boundary instant (worker.dedup)
+Ordering = Literal["newest_first", "oldest_first", "none"]
 
 
 @dataclass(frozen=True)
