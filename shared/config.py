@@ -63,6 +63,9 @@ class _Section(BaseModel):
 class AwsSettings(_Section):
     region: str = "us-east-1"
     endpoint_url: str | None = None  # None: boto3 honours AWS_ENDPOINT_URL itself
+    # the state table's service alone (e.g. a DynamoDB engine beside an SQS/S3 emulator);
+    # None: endpoint_url, or boto3's AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL
+    dynamodb_endpoint_url: str | None = None
     queue_name: str = "logpull-tasks"
     backfill_queue_name: str | None = None  # the backfill lane (shared.lanes); default <queue_name>-backfill
     dlq_name: str = "logpull-tasks-dlq"
