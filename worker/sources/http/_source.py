@@ -94,28 +94,14 @@ class HttpSource:
 
     # -- one request ---------------------------------------------------------------------
     def _send(self, out: Outgoing, timeout: float) -> requests.Response:
-        response = self._session.request(
-            out.method,
-            out.url,
-            params=out.params or None,
-            json=out.body,
-            timeout=timeout,
-            auth=self._auth,
-        )
+        def send() -> requests.Response:
+            return self._session.request(out.method, out.url, params=out.params or None, json=out.body,
+                                         timeout=timeout, auth=self._auth)
+
+        response = send()
         refused = getattr(self._auth, "refused", None)
-        if (
-            response.status_code == HTTPStatus.UNAUTHORIZED
-            and refused is not None
-            and refused(response.request)
-        ):
-            response = self._session.request(
-                out.method,
-                out.url,
-                params=out.params or None,
-                json=out.body,
-                timeout=timeout,
-                auth=self._auth,
-            )
+        if response.status_code == HTTPStatus.UNAUTHORIZED and refused is not None and refused(response.request):
+            response = send()  # once more with a renewed token
         return response
 
     def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
