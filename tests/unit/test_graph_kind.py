@@ -68,7 +68,7 @@ def test_first_request_token_and_filter(stream: str, field: str) -> None:
     assert urlparse(sent.url).path == f"/v1.0/auditLogs/{stream}"
     assert {k: v[0] for k, v in parse_qs(urlparse(sent.url).query).items()} == {
         "$top": "1000",
-        "$filter": f"{field} ge 2026-11-01T00:00:00Z and {field} lt 2026-11-01T01:00:00Z",
+        "$filter": f"{field} ge 2026-11-01T00:00:00Z and {field} le 2026-11-01T01:00:00Z",
     }
     assert sent.headers["Authorization"] == "Bearer at-1"
     assert (page.items[0].identity, page.items[0].time) == ("e1", "2026-11-01T00:10:00.123Z")
