@@ -264,6 +264,9 @@ class HttpSpec(_Part):
     late_horizon_default: Duration = timedelta(
         hours=1
     )  # the block's late_horizon, when it gives none
+    # the OCSF mapping of its events (worker.ocsf.MAPPINGS, e.g. "microsoft_graph_audit");
+    # none: a built-in kind's own, and the generic class (Base Event) for kind = "http"
+    ocsf_mapping: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> HttpSpec:
