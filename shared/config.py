@@ -46,7 +46,8 @@ Instant = Annotated[
 # Okta: bounded queries "may miss delayed events"; delays are usually seconds to minutes.
 OKTA_LATE_HORIZON = timedelta(hours=1)
 BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log", "http", "github_audit_log",
-                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit"})
+                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit",
+                                  "microsoft_graph_audit"})
 
 
 def registered_source_kinds() -> frozenset[str]:

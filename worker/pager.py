@@ -22,6 +22,7 @@ from worker.context import WorkerContext
 from worker.dedup import Filtered, filter_page
 from worker.retry import call_with_retries
 from worker.sinks.base import encode_lines
+from worker.ocsf import mapping_of
 from worker.sinks.ocsf_tee import OcsfTeeSink
 from worker.sources.base import Event, Page, Query, Source
 
@@ -431,7 +432,8 @@ class Pager:
     def _stage(self, key: WindowKey, seq: int, lines: bytes, events: list[Event]) -> tuple[int, str]:
         sink = self.ctx.sink
         if isinstance(sink, OcsfTeeSink):  # its OCSF part first: the checkpoint waits for both
-            sink.stage_normalised(key, seq, self.owner, events)
+            source = next((s for s in self.ctx.settings.sources if s.id == key.source), None)
+            sink.stage_normalised(key, seq, self.owner, events, mapping_of(source))
         staged = sink.stage(key, seq, self.owner, lines)
         self.ctx.fault("after_stage")
         return seq, staged

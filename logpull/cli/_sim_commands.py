@@ -21,7 +21,7 @@ def _duration(_ctx: object, _param: object, value: str | None) -> timedelta | No
 
 
 GOOGLE_FAULTS = "429,403_rate,500,503,truncated,not_json,reset"
-VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
+VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo", "graph")
 
 
 @click.command()
@@ -30,7 +30,7 @@ VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
               "/api/v1/logs, or a fake written from a vendor's docs "
               "(logpull/simulator/vendors/README.md).")
 @click.option("--token", default="test-token", show_default=True,
-              help="Okta and the vendor fakes: the API token it accepts.")
+              help="Okta and the vendor fakes: the API token it accepts (graph: the client secret).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8088, show_default=True, type=int)
 @click.option("--events", default=10_000, show_default=True, type=click.IntRange(0))
@@ -46,6 +46,8 @@ VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
               "Okta: 429,500,503,truncated,not_json,reset).")
 @click.option("--retry-after", default=1.0, show_default=True, type=float)
 @click.option("--token-ttl", default=None, type=float, help="Reject page tokens older than this (s).")
+@click.option("--access-token-ttl", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="graph: seconds an access token from its token endpoint lives (default 3599).")
 @click.option("--late-fraction", default=0.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--late-min", default=0.0, show_default=True, type=float, help="Seconds.")
 @click.option("--late-max", default=0.0, show_default=True, type=float, help="Seconds.")
@@ -57,10 +59,10 @@ VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
               "vendor fakes: requests per the vendor's window (an hour for GitHub, else a minute).")
 def simulate(api: str, token: str, host: str, port: int, events: int, seed: int, start: str, days: float,
              applications: tuple[str, ...], page_latency: float, fault_rate: float, fault_kinds: str | None,
-             retry_after: float, token_ttl: float | None, late_fraction: float, late_min: float,
+             retry_after: float, token_ttl: float | None, access_token_ttl: float | None, late_fraction: float, late_min: float,
              late_max: float, exclusive_end: bool, quota_per_minute: int | None, rate_limit: int | None) -> None:
     """Serve an API simulator until interrupted: the Reports API (activities.list),
-    Okta's System Log, or a vendor fake (github, slack, onepassword, atlassian, zylo),
+    Okta's System Log, or a vendor fake (github, slack, onepassword, atlassian, zylo, graph),
     plus /_sim/truth (ground truth) and /_sim/stats. Point a source's api_endpoint at it."""
     from logpull.simulator import (
         OktaSimulator,
@@ -86,7 +88,8 @@ def simulate(api: str, token: str, host: str, port: int, events: int, seed: int,
             OktaSimulator(OktaSimulatorSettings(**common, token=token, cursor_ttl=token_ttl))
             if api == "okta" else
             _vendor_fake(api, {**common, "token": token, "cursor_ttl": token_ttl,
-                               "retry_after": retry_after})
+                               "retry_after": retry_after,
+                               **({"access_token_ttl": access_token_ttl} if access_token_ttl else {})})
         )
     except ValueError as exc:  # pydantic's ValidationError included
         raise click.UsageError(str(exc)) from exc
