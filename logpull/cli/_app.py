@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 
 import click
 
+from logpull.cli._params import DURATION
 from logpull.cli._ports import aws_ports
 from logpull.cli._sim_commands import demo, simulate
 from shared.config import Settings, load_settings
@@ -100,18 +102,18 @@ def init(config: str | None) -> None:
 @cli.command()
 @config_option
 @click.option("--once", is_flag=True, help="Run one scheduling tick and exit.")
-@click.option("--interval", default=None, help="Seconds between ticks (default [orchestrator] interval).")
-def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
+@click.option("--interval", default=None, type=DURATION,
+              help="Time between ticks, with a unit: 30s, 5m (default: [orchestrator] interval).")
+def orchestrate(config: str | None, once: bool, interval: timedelta | None) -> None:
     """Plan windows up to now - settle, enqueue them, rescue stalled ones."""
     import time
 
     from orchestrator.tick import Orchestrator
-    from shared.timeutil import parse_duration
 
     settings = _ready(config, warn=True)
     store, queue = aws_ports(settings)
     orchestrator = Orchestrator(settings, store, queue)
-    every = parse_duration(interval).total_seconds() if interval else settings.orchestrator.interval.total_seconds()
+    every = (interval or settings.orchestrator.interval).total_seconds()
     while True:
         result = orchestrator.tick()
         if once:
