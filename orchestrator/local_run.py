@@ -121,7 +121,8 @@ class LocalRun:
         self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets(),
                                          final_due_by=self.called_at, max_backlog=backlog,
                                          max_windows_per_tick=min(WINDOWS_PER_TRANSACTION,
-                                                                  settings.orchestrator.max_windows_per_tick))
+                                                                  settings.orchestrator.max_windows_per_tick),
+                                         tick_lines="debug")  # its progress line says more, less often
 
     def targets(self) -> dict[str, datetime]:
         """Per source, the end of the last full window due now (fixed for this run)."""

@@ -69,7 +69,10 @@ class Orchestrator:
                  clock: Callable[[], float] = time.time,
                  until: dict[str, datetime] | None = None, final_due_by: float | None = None,
                  emit_metrics: bool = False, max_backlog: int | None = None,
-                 max_windows_per_tick: int | None = None) -> None:
+                 max_windows_per_tick: int | None = None, tick_lines: str = "info") -> None:
+        """``tick_lines``: the level of the per-tick lines (``tick_finished``, ``ledger``);
+        ``run`` ticks every second and logs its progress instead, so at debug there."""
+        self.tick_lines = tick_lines
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
         self.final_due_by = final_due_by  # optional cap on final passes (same)
@@ -115,7 +118,7 @@ class Orchestrator:
             result.rescued[source.id] = scavenger.sweep_source(meta, windows, counts)
             result.ledgers[source.id] = self._report(source, listed, counts)
         result.room = max(0, room)
-        log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
+        getattr(log, self.tick_lines)("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
                  final_passes=result.final_passes, rescued=result.rescued)
         return result
 
@@ -127,7 +130,7 @@ class Orchestrator:
         return meta.enqueued_until + (max(0, room) + 2 + LIVE_WINDOWS) * source.window if meta else None
 
     def _report(self, source: SourceSettings, listed: Listed, counts: QueueCounts) -> Ledger:
-        current = log_ledger(source, listed.windows, self.clock(), listed.settled)
+        current = log_ledger(source, listed.windows, self.clock(), listed.settled, self.tick_lines)
         if self.emit_metrics:
             lag, final_lag = current.lag(self.clock())
             metrics.emit({"LagSeconds": lag, "FinalLagSeconds": final_lag, "LateEvents": current.late_events,

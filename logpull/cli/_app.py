@@ -126,13 +126,15 @@ def orchestrate(config: str | None, once: bool, interval: timedelta | None) -> N
 @cli.command()
 @config_option
 @click.option("--until-idle", is_flag=True, help="Exit once the queue stays empty.")
-def work(config: str | None, until_idle: bool) -> None:
+@click.option("--stderr-terminal", is_flag=True, hidden=True,
+              help="stderr is a pipe its parent prints on a terminal: log as on a terminal.")
+def work(config: str | None, until_idle: bool, stderr_terminal: bool) -> None:
     """A long-running worker (the ECS shape). SIGTERM finishes the current page,
     checkpoints, hands the message back and exits 0."""
     from worker.loop import main
 
     _ready(config, sink=True, warn=True)
-    main(config, until_idle=until_idle)
+    main(config, until_idle=until_idle, terminal=stderr_terminal or None)
 
 
 @cli.command()

@@ -49,7 +49,9 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
     clear_all(settings, store, queue, why="run started")  # run again after a fix: the sources retry
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
-    pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None), workers)
+    # asked now, before the display turns stderr into a pipe: the workers log as this process does
+    terminal = sys.stderr.isatty()
+    pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None, terminal), workers)
     stop_on_signals(pool)
     try:
         if not until_caught_up:
