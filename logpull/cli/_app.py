@@ -77,8 +77,8 @@ def cli() -> None:
 @cli.command()
 @config_option
 def init(config: str | None) -> None:
-    """Create the queue, its DLQ (redrive policy), the state table and the sink
-    bucket if needed. Idempotent."""
+    """Create the queues, their DLQ (redrive policy) and the state table; and the sink's
+    S3 bucket only with create_bucket = true under [sink] (else it must exist). Idempotent."""
     from logpull.cli._preflight import probe_sink
     from shared.aws.clients import client
     from shared.aws.provision import ensure_queues, ensure_table
