@@ -34,6 +34,23 @@ def test_minimal_config_gets_sane_defaults(tmp_path: Path) -> None:
     assert source.effective_late_horizon == timedelta(hours=1)  # login: near real time
 
 
+def test_every_setting_is_documented_and_the_example_claims_no_more_than_it_holds() -> None:
+    """The README's Configuration table names every key of every section (#23: an
+    undocumented worker.idle_polls); the example calls itself typical, not complete."""
+    from shared.config import Settings
+
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if section in {"sources", "sources_from"} or not hasattr(model, "model_fields"):
+            continue
+        for key in model.model_fields:
+            assert f"`{section}.{key}`" in readme, f"{section}.{key} is undocumented"
+    head = (root / "examples" / "logpull.toml").read_text().split("\n[", 1)[0].lower()
+    assert "typical" in head and "complete" not in head
+
+
 def test_contract_example_parses(tmp_path: Path) -> None:
     text = (Path(__file__).parents[2] / "examples" / "logpull.toml").read_text()
     settings = load_settings(write(tmp_path, text))
