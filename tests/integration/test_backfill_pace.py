@@ -43,7 +43,7 @@ def recording(local: LocalRun, stop_after_waits: int = 1) -> tuple[list[Any], Ca
 
 
 def no_workers() -> WorkerPool:
-    return WorkerPool(spawn=lambda: pytest.fail("no worker is started"), size=0)  # type: ignore[arg-type, return-value]
+    return WorkerPool(spawn=lambda: pytest.fail("no worker is started"), size=0)
 
 
 def test_a_backfill_is_recorded_and_sent_tick_after_tick_while_the_queue_has_room(

@@ -37,14 +37,16 @@ def test_minimal_config_gets_sane_defaults(tmp_path: Path) -> None:
 def test_every_setting_is_documented_and_the_example_claims_no_more_than_it_holds() -> None:
     """The README's Configuration table names every key of every section (#23: an
     undocumented worker.idle_polls); the example calls itself typical, not complete."""
+    from pydantic import BaseModel
+
     from shared.config import Settings
 
     root = Path(__file__).parents[2]
     readme = (root / "README.md").read_text()
     for section, field in Settings.model_fields.items():
         model = field.annotation
-        if section in {"sources", "sources_from"} or not hasattr(model, "model_fields"):
-            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue  # sources (documented per kind), sources_from
         for key in model.model_fields:
             assert f"`{section}.{key}`" in readme, f"{section}.{key} is undocumented"
     head = (root / "examples" / "logpull.toml").read_text().split("\n[", 1)[0].lower()
