@@ -213,7 +213,8 @@ class Orchestrator:
                 meta = self.store.get_meta(source.id)
                 continue  # another orchestrator advanced the watermark: re-read and go on
             # the write moved only the watermark: the rest of the item is as read
-            meta = replace(new_meta, failed=meta.failed, settled=meta.settled) if meta else new_meta
+            meta = replace(new_meta, failed=meta.failed, settled=meta.settled,
+                           sightings=meta.sightings) if meta else new_meta
             recorded.extend(windows)
             budget -= len(windows)
         return recorded, meta
