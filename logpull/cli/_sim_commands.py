@@ -8,16 +8,8 @@ from typing import Any
 
 import click
 
-from shared.timeutil import parse_duration, parse_instant
-
-
-def _duration(_ctx: object, _param: object, value: str | None) -> timedelta | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+from logpull.cli._params import DURATION
+from shared.timeutil import parse_instant
 
 
 GOOGLE_FAULTS = "429,403_rate,500,503,truncated,not_json,reset"
@@ -116,9 +108,9 @@ def _vendor_fake(api: str, settings: dict[str, Any]) -> Any:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for the sink and the generated config (default: a new temp dir).")
 @click.option("--days", default=2.0, show_default=True, type=float, help="Timeline length.")
-@click.option("--window", default="1h", show_default=True, callback=_duration)
+@click.option("--window", default="1h", show_default=True, type=DURATION)
 @click.option("--page-size", default=100, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--task-deadline", default="1s", show_default=True, callback=_duration,
+@click.option("--task-deadline", default="1s", show_default=True, type=DURATION,
               help="Short, so that windows finish across continuations.")
 @click.option("--page-latency", default=0.2, show_default=True, type=float,
               help="Seconds per page, like the real API (windows then need continuations).")
