@@ -81,7 +81,8 @@ class HttpSource:
             {
                 "token": pages.token_path if pages.token_from in ("body", "next_url") else None,
                 "has_more": pages.has_more_path,
-                "error": pages.error_code_path if pages.dead_token_codes else None,
+                # (a body that is the list of records names no error code: only error bodies do)
+                "error": pages.error_code_path if pages.dead_token_codes and records.path else None,
             },
         )
         self._heads = Heads(records)
