@@ -16,7 +16,7 @@ import orjson
 
 from shared.config import SourceSettings
 from shared.log import get_logger
-from worker.ocsf import google, graph, okta
+from worker.ocsf import atlassian, github, google, graph, okta, onepassword, slack
 from worker.ocsf._common import OCSF_VERSION, Mapped, Mapper, Reader, assemble, generic
 from worker.sources.base import Event
 
@@ -28,6 +28,10 @@ MAPPINGS: dict[str, Mapper] = {
     "google_reports": google.mapping,
     "okta_system_log": okta.mapping,
     "microsoft_graph_audit": graph.mapping,
+    "github_audit_log": github.mapping,
+    "slack_audit_logs": slack.mapping,
+    "onepassword_events": onepassword.mapping,
+    "atlassian_org_audit": atlassian.mapping,
 }
 
 log = get_logger(__name__)
