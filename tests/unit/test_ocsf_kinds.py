@@ -106,3 +106,9 @@ def test_each_built_in_kind_has_a_mapping() -> None:
     from shared.config import BUILTIN_SOURCE_KINDS
 
     assert BUILTIN_SOURCE_KINDS - {"http"} <= set(MAPPINGS)
+
+
+def test_the_names_the_config_accepts_are_the_registry() -> None:
+    from shared.ocsf_names import MAPPING_NAMES
+
+    assert set(MAPPINGS) == MAPPING_NAMES

@@ -16,6 +16,7 @@ import orjson
 
 from shared.config import SourceSettings
 from shared.log import get_logger
+from shared.ocsf_names import GENERIC
 from worker.ocsf import atlassian, github, google, graph, okta, onepassword, slack
 from worker.ocsf._common import OCSF_VERSION, Mapped, Mapper, Reader, assemble, generic
 from worker.sources.base import Event
@@ -45,7 +46,7 @@ def mapping_of(source: SourceSettings | None) -> str | None:
     named = getattr(source.kind_options, "ocsf_mapping", None)
     if isinstance(named, str) and named:
         return named
-    return "generic" if source.kind == "http" else source.kind
+    return GENERIC if source.kind == "http" else source.kind
 
 
 def _mapping(reader: Reader) -> Mapped:
