@@ -103,7 +103,12 @@ def _vendor_fake(api: str, settings: dict[str, Any]) -> Any:
 
 
 @click.command()
-@click.option("--events", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option("--events", default=None, type=click.IntRange(1),
+              help="Events in the fake API  [default: 20000; with --sources all: 80 per source]")
+@click.option("--sources", type=click.Choice(["google", "all"]), default="google", show_default=True,
+              help="google: the Reports API alone; all: every built-in kind's simulator at once (Google, "
+                   "Okta, GitHub, Slack, 1Password, Atlassian, Graph) on a live timeline of 10 s windows, "
+                   "with faults and late events, and a table per source.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for the sink and the generated config (default: a new temp dir).")
@@ -118,7 +123,7 @@ def _vendor_fake(api: str, settings: dict[str, Any]) -> Any:
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--ocsf", is_flag=True, help="Also write every event normalised to OCSF (under OUT/ocsf) "
               "and count one object per raw event.")
-def demo(events: int, workers: int, out: str | None, days: float, window: timedelta,
+def demo(events: int | None, sources: str, workers: int, out: str | None, days: float, window: timedelta,
          page_size: int, task_deadline: timedelta, page_latency: float, fault_rate: float,
          seed: int, ocsf: bool) -> None:
     """The whole pipeline on an embedded default: a moto server (AWS over HTTP) and the
@@ -130,7 +135,13 @@ def demo(events: int, workers: int, out: str | None, days: float, window: timede
     from shared.aws.emulator import require_emulator
 
     require_emulator()  # the demo extra: say how to install it before anything starts
-    from logpull.cli._demo import DemoOptions, run_demo
+    from logpull.cli._demo import DemoOptions, _out_dir, run_demo
+
+    if sources == "all":
+        from logpull.cli._demo_all import run_demo_all
+
+        sys.exit(run_demo_all(_out_dir(out), events or 80, workers, fault_rate or 0.05, seed))
+    events = events or 20_000
 
     options = DemoOptions(events=events, workers=workers, out=out, days=days, window=window,
                           page_size=page_size, task_deadline=task_deadline,

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared import ocsf_names
 from shared.timeutil import format_duration, parse_duration
 
 Duration = Annotated[
@@ -267,6 +268,13 @@ class HttpSpec(_Part):
     # the OCSF mapping of its events (worker.ocsf.MAPPINGS, e.g. "microsoft_graph_audit");
     # none: a built-in kind's own, and the generic class (Base Event) for kind = "http"
     ocsf_mapping: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
+
+    @field_validator("ocsf_mapping")
+    @classmethod
+    def _mapping_known(cls, value: str | None) -> str | None:
+        if value is not None and value not in ocsf_names.KNOWN:
+            raise ValueError(f"no OCSF mapping named {value!r} (known: {', '.join(sorted(ocsf_names.KNOWN))})")
+        return value
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> HttpSpec:

@@ -16,7 +16,8 @@ import orjson
 
 from shared.config import SourceSettings
 from shared.log import get_logger
-from worker.ocsf import google, graph, okta
+from shared.ocsf_names import GENERIC
+from worker.ocsf import atlassian, github, google, graph, okta, onepassword, slack
 from worker.ocsf._common import OCSF_VERSION, Mapped, Mapper, Reader, assemble, generic
 from worker.sources.base import Event
 
@@ -28,6 +29,10 @@ MAPPINGS: dict[str, Mapper] = {
     "google_reports": google.mapping,
     "okta_system_log": okta.mapping,
     "microsoft_graph_audit": graph.mapping,
+    "github_audit_log": github.mapping,
+    "slack_audit_logs": slack.mapping,
+    "onepassword_events": onepassword.mapping,
+    "atlassian_org_audit": atlassian.mapping,
 }
 
 log = get_logger(__name__)
@@ -41,7 +46,7 @@ def mapping_of(source: SourceSettings | None) -> str | None:
     named = getattr(source.kind_options, "ocsf_mapping", None)
     if isinstance(named, str) and named:
         return named
-    return "generic" if source.kind == "http" else source.kind
+    return GENERIC if source.kind == "http" else source.kind
 
 
 def _mapping(reader: Reader) -> Mapped:
