@@ -79,11 +79,12 @@ def test_graph_both_streams_exactly_once_with_expiring_tokens_and_faults(
 ) -> None:
     start = parse_instant("2026-11-01T00:00:00Z")
     sim = graph_fake(events=2500, seed=5, start=start, end=parse_instant("2026-11-01T06:00:00Z"),
-                     access_token_ttl=3, short_page_rate=0.15, page_latency=0.02,
+                     access_token_ttl=3, short_page_rate=0.15, page_latency=0.1,
                      fault_rate=0.05, fault_kinds=("429", "503", "504", "reset"),
                      retry_after=0.3)  # fmt: skip
+    # ~17 pages of 25 a window at 0.1 s each: no window fits a 1 s task run, whatever the machine
     path, root = stack(aws_endpoint, sim.url, tmp_path, end="2026-11-01T06:00:00Z",
-                       page_size=100)  # fmt: skip
+                       page_size=25)  # fmt: skip
     result = run_cli("run", "-c", str(path), "--workers", "3", "--until-caught-up")
     assert result.returncode == 0, result.stderr[-3000:]
 
