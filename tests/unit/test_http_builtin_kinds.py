@@ -8,9 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import orjson
+import pytest
 from http_fakes import FakeSession, answer
 
 from shared.config import SourceSettings
+from shared.errors import PermanentError, TokenRejected
 from worker.sources.base import Query
 from worker.sources.http import HttpSource
 
@@ -126,3 +128,30 @@ def test_atlassian_epoch_ms_edges_and_links_next() -> None:
     assert result.items[0].time == "2026-11-01T00:10:00.123Z" and result.next_token is not None
     src.fetch(Q, result.next_token, 10)
     assert session.sent[1].url == "https://api.atlassian.com/admin/v1/orgs/o-1/events?cursor=zz"
+
+
+def test_onepassword_cursor_refused_with_400_is_a_dead_token() -> None:
+    """1Password documents 400 (and no 410) for a request it cannot use; a follow-up body
+    is the cursor alone, so its 400 means the cursor is dead: re-ask from what is unread,
+    not fail the window (the first request's 400 stays a permanent error)."""
+    refused = {"Error": {"Message": "Bad Request: invalid cursor"}}
+    src, _ = built("onepassword_events", answer(400, refused), answer(400, refused),
+                   streams=["auditevents"])  # fmt: skip
+    with pytest.raises(TokenRejected):
+        src.fetch(Q, "c1", 10)
+    with pytest.raises(PermanentError):
+        src.fetch(Q, None, 10)
+
+
+def test_atlassian_cursor_refused_with_400_is_a_dead_token() -> None:
+    """Atlassian answers a request it cannot use with 400 (JSON:API errors, e.g.
+    INVALID_CURSOR); the follow-up is the first request plus the cursor, so its 400 means
+    the cursor is dead (expired): re-ask from what is unread. A first request's 400 stays
+    permanent."""
+    refused = {"errors": [{"status": "400", "code": "INVALID_CURSOR", "title": "Bad Request"}]}
+    src, _ = built("atlassian_org_audit", answer(400, refused), answer(400, refused),
+                   org_id="o-1")  # fmt: skip
+    with pytest.raises(TokenRejected):
+        src.fetch(Q, "https://api.atlassian.com/admin/v1/orgs/o-1/events?cursor=zz", 10)
+    with pytest.raises(PermanentError):
+        src.fetch(Q, None, 10)
