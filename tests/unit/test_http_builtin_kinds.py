@@ -20,10 +20,12 @@ Q = Query(datetime(2026, 11, 1, 0, 0, 0, 500_000, tzinfo=UTC), datetime(2026, 11
 
 
 def built(kind: str, *answers: Any, **keys: Any) -> tuple[HttpSource, FakeSession]:
-    block = SourceSettings(id="b", kind=kind, start="2026-11-01T00:00:00Z", **keys)
+    block = SourceSettings.model_validate(
+        {"id": "b", "kind": kind, "start": "2026-11-01T00:00:00Z", **keys}
+    )
     src = HttpSource(block.expand()[0], "secret-token")
     session = FakeSession(*answers)
-    src._session = session  # type: ignore[assignment]
+    src._session = session
     return src, session
 
 
