@@ -91,6 +91,7 @@ def test_kind_against_its_vendor_fake_exactly_once(
     assert final.exact, results
 
     assert sum(stats["faults"].values()) > 0, stats
+    assert stats["statuses"].get(str(case.dead_cursor_status), 0) > 0, "no cursor expired"
     if "429" in case.fast_faults():
         assert stats["faults"].get("429", 0) > 0, stats
     outcomes = Counter(
