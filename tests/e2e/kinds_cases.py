@@ -73,6 +73,10 @@ class KindCase:
     # sooner: a run that obeys it takes minutes, too long for the default suite.
     slow_429: bool = False
     dead_cursor_status: int = 400  # the fake's answer to an expired cursor
+    # The fast test's page latency and cursor lifetime: enough continuations (whose
+    # cursors wait in the queue) for some cursor to expire.
+    fast_latency: float = 0.03
+    fast_cursor_ttl: float = 2.0
     fake_settings: dict[str, Any] = field(default_factory=dict)
     page_size: int | None = 25  # None: the kind has no page size (the API's own pages)
 
@@ -119,7 +123,8 @@ CASES = [
     KindCase("slack", "slack", {"kind": "slack_audit_logs"}),
     KindCase("onepassword", "onepassword", {"kind": "onepassword_events", "streams": "all"}),
     KindCase("atlassian", "atlassian", {"kind": "atlassian_org_audit",
-                                        "org_id": "0a1b2c3d-acme-org"}),
+                                        "org_id": "0a1b2c3d-acme-org"},
+             page_size=None, fast_latency=0.12, fast_cursor_ttl=1.0),  # pages of 100
     KindCase("zylo", "zylo", {"kind": "http"}, spec=ZYLO_SPEC, slow_429=True,
              dead_cursor_status=410),
 ]  # fmt: skip

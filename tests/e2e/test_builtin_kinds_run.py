@@ -63,8 +63,8 @@ def test_kind_against_its_vendor_fake_exactly_once(
     sim = case.start_fake(
         secret, events=events, seed=SEED, start=from_epoch(start), end=from_epoch(end),
         late_fraction=0.20, late_min=LATE_MIN, late_max=LATE_MAX, normal_lag_max=0.5,
-        fault_rate=0.05, fault_kinds=case.fast_faults(), retry_after=0.2, page_latency=0.03,
-        cursor_ttl=2.0,
+        fault_rate=0.05, fault_kinds=case.fast_faults(), retry_after=0.2,
+        page_latency=case.fast_latency, cursor_ttl=case.fast_cursor_ttl,
     )  # fmt: skip
     try:
         config, root = make_config(
