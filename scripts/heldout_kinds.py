@@ -64,7 +64,8 @@ class Setup:
 
 
 def _setup(aws: str, work: Path, case: KindCase, sim_url: str, secret: str, name: str,
-           span: timedelta, window: str, page_size: int, worker: dict[str, Any]) -> Setup:  # fmt: skip
+           span: timedelta, window: str, page_size: int,
+           worker: dict[str, Any]) -> Setup:  # fmt: skip
     secret_file = work / f"{name}.secret"
     secret_file.write_text(secret + "\n")
     root = work / f"sink-{name}"

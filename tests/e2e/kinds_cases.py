@@ -186,8 +186,8 @@ def compare_sink(case: KindCase, sim: VendorSimulator[Any], root: Path,
 
 def total(results: dict[str, Exactness]) -> Exactness:
     values = list(results.values())
-    return Exactness(*(sum(getattr(r, f) for r in values) for f in
-                       ("expected", "committed", "missing", "duplicates", "unexpected", "altered")))  # fmt: skip
+    fields = ("expected", "committed", "missing", "duplicates", "unexpected", "altered")
+    return Exactness(*(sum(getattr(r, f) for r in values) for f in fields))
 
 
 def sink_mentions(root: Path, secret: str) -> list[Path]:
@@ -211,16 +211,17 @@ def first_page_counts(case: KindCase, sim: VendorSimulator[Any]) -> Counter[str]
         if served.status != 200 or served.fault is not None:  # noqa: PLR2004
             continue
         params, body = served.params, served.body if isinstance(served.body, dict) else {}
-        if case.fake == "github":
-            key = None if "after" in params or "before" in params else params.get("phrase")
-        elif case.fake == "onepassword":
-            key = None if "cursor" in body else f"{served.path} {body.get('start_time')} {body.get('end_time')}"
-        elif case.fake == "slack":
-            key = None if params.get("cursor") else f"{params.get('oldest')} {params.get('latest')}"
-        elif case.fake == "atlassian":
-            key = None if params.get("cursor") else f"{params.get('from')} {params.get('to')}"
-        else:
-            key = None if params.get("page_token") else f"{params.get('since')} {params.get('until')}"
+        # (the cursor parameter, the range's fields) of each vendor's request
+        cursor, fields = {
+            "github": ("after", ("phrase",)),
+            "onepassword": ("cursor", ("start_time", "end_time")),
+            "slack": ("cursor", ("oldest", "latest")),
+            "atlassian": ("cursor", ("from", "to")),
+            "zylo": ("page_token", ("since", "until")),
+        }[case.fake]
+        sent = body if case.fake == "onepassword" else params
+        paged = sent.get(cursor) or (case.fake == "github" and "before" in params)
+        key = None if paged else " ".join([served.path, *(str(sent.get(f)) for f in fields)])
         if key is not None:
             counts[key] += 1
     return counts
