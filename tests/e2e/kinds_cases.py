@@ -73,10 +73,11 @@ class KindCase:
     # sooner: a run that obeys it takes minutes, too long for the default suite.
     slow_429: bool = False
     dead_cursor_status: int = 400  # the fake's answer to an expired cursor
-    # The fast test's page latency and cursor lifetime: enough continuations (whose
-    # cursors wait in the queue) for some cursor to expire.
+    # The fast test's page latency and cursor lifetime: a cursor lives 10x the time
+    # between two pages of one task, and expires when its continuation waits in the
+    # queue for a busy worker (there are more windows than workers).
     fast_latency: float = 0.03
-    fast_cursor_ttl: float = 2.0
+    fast_cursor_ttl: float = 0.5
     fake_settings: dict[str, Any] = field(default_factory=dict)
     page_size: int | None = 25  # None: the kind has no page size (the API's own pages)
 
@@ -124,7 +125,7 @@ CASES = [
     KindCase("onepassword", "onepassword", {"kind": "onepassword_events", "streams": "all"}),
     KindCase("atlassian", "atlassian", {"kind": "atlassian_org_audit",
                                         "org_id": "0a1b2c3d-acme-org"},
-             page_size=None, fast_latency=0.12, fast_cursor_ttl=1.0),  # pages of 100
+             page_size=None, fast_latency=0.12, fast_cursor_ttl=1.2),  # pages of 100
     KindCase("zylo", "zylo", {"kind": "http"}, spec=ZYLO_SPEC, slow_429=True,
              dead_cursor_status=410),
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 with ``kind = "http"`` from the README) against its vendor fake written from the
 vendor's docs: `logpull run --until-caught-up` with 3 workers, forced continuations
 (1 s task deadline), page latency, 5 % API faults (the vendor's 429 with its rate-limit
-headers, 5xx, connection resets), cursors that expire after 2 s and 20 % late events on
+headers, 5xx, connection resets), cursors that expire after 0.5 s and 20 % late events on
 a live timeline. The first run misses late events (asserted); the run after the late
 horizon catches them in the final pass; the sink then equals the fake's ground truth
 event by event, by the kind's identity. The credential appears nowhere in logs or sink."""
@@ -87,6 +87,8 @@ def test_kind_against_its_vendor_fake_exactly_once(
     finally:
         sim.stop()
 
+    print(f"{case.name}: statuses {stats['statuses']} faults {stats['faults']}, "
+          f"late for the first run {after_first.missing}")  # fmt: skip
     assert final.expected == events * len(results)
     assert final.exact, results
 
