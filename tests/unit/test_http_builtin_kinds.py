@@ -126,7 +126,11 @@ def test_atlassian_epoch_ms_edges_and_links_next() -> None:
     )
     result = src.fetch(Q, None, 10)
     assert urlparse(session.sent[0].url).path == "/admin/v1/orgs/o-1/events"
-    assert query(session.sent[0]) == {"from": "1793491199500", "to": "1793494801000"}
+    assert query(session.sent[0]) == {
+        "from": "1793491199500",
+        "to": "1793494801000",
+        "limit": "100",
+    }
     assert result.items[0].time == "2026-11-01T00:10:00.123Z" and result.next_token is not None
     src.fetch(Q, result.next_token, 10)
     assert session.sent[1].url == "https://api.atlassian.com/admin/v1/orgs/o-1/events?cursor=zz"
@@ -157,3 +161,15 @@ def test_atlassian_cursor_refused_with_400_is_a_dead_token() -> None:
         src.fetch(Q, "https://api.atlassian.com/admin/v1/orgs/o-1/events?cursor=zz", 10)
     with pytest.raises(PermanentError):
         src.fetch(Q, None, 10)
+
+
+def test_atlassian_page_size_is_sent_as_limit() -> None:
+    """Atlassian's events endpoint takes ``limit`` (the fake's reading of the docs, and
+    clients in the wild send it); the block's ``page_size`` must reach the API, not be
+    silently ignored, and one above the maximum is a config error."""
+    src, session = built("atlassian_org_audit", answer(body={"data": [], "links": {}}),
+                         org_id="o-1", page_size=250)  # fmt: skip
+    src.fetch(Q, None, 10)
+    assert query(session.sent[0])["limit"] == "250"
+    with pytest.raises(ValueError, match="page_size"):
+        built("atlassian_org_audit", org_id="o-1", page_size=501)
