@@ -9,7 +9,7 @@ against their vendor fakes (issue #22, "Done when"). Too slow for the default su
   window restarted (each window's first page asked once, by the fake's request log),
   the credential nowhere in the logs or the sink.
 * ``chaos``: 30,000 events, 5 % API faults (the vendor's own: its 429 with its rate-limit
-  headers, 5xx, connection resets), 4 workers SIGKILLed at random and restarted, two
+  headers, 5xx, connection resets), cursors that expire after 4 s, 4 workers SIGKILLed at random and restarted, two
   orchestrators ticking concurrently: exact.
 
 An AWS emulator (moto server) is started in-process unless AWS_ENDPOINT_URL names one.
@@ -71,8 +71,7 @@ def _setup(aws: str, work: Path, case: KindCase, sim_url: str, secret: str, name
     root = work / f"sink-{name}"
     over: dict[str, Any] = {"start": format_instant(START), "end": format_instant(START + span),
                             "window": window, "late_horizon": "1m", "settle": "1m"}  # fmt: skip
-    if case.page_size is not None:
-        over["page_size"] = page_size
+    over["page_size"] = page_size
     text = config_text(aws, sim_url, f"file://{root}", name,
                        source=case.source("k", secret_file, **over), worker=worker)  # fmt: skip
     path = write_config(work / f"{name}.toml", text + case.spec)
@@ -90,9 +89,8 @@ def _events(case: KindCase, wanted: int) -> int:
 def run_slice(aws: str, work: Path, case: KindCase, events: int) -> dict[str, Any]:
     secret = new_secret(case)
     span = timedelta(days=1)
-    latency = 0.1 if case.page_size is not None else 0.25  # the API's own pages: 100 events
     sim = case.start_fake(secret, events=_events(case, events), seed=11, start=START,
-                          end=START + span, page_latency=latency)  # fmt: skip
+                          end=START + span, page_latency=0.1)  # fmt: skip
     try:
         setup = _setup(aws, work, case, sim.url, secret, f"s-{case.name}", span, "1h", 50,
                        {"task_deadline": "1s", "lease": "10s"})  # fmt: skip
@@ -139,7 +137,7 @@ def run_chaos(aws: str, work: Path, case: KindCase, events: int) -> dict[str, An
     faults = tuple(f for f in case.faults if f != "403")  # GitHub's 403: wait for the hour
     sim = case.start_fake(secret, events=_events(case, events), seed=5, start=START,
                           end=START + span, page_latency=0.02, fault_rate=0.05,
-                          fault_kinds=faults, retry_after=0.5)  # fmt: skip
+                          fault_kinds=faults, retry_after=0.5, cursor_ttl=4.0)  # fmt: skip
     name = f"c-{case.name}"
     logs = work / name
     logs.mkdir()

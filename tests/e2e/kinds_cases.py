@@ -73,13 +73,8 @@ class KindCase:
     # sooner: a run that obeys it takes minutes, too long for the default suite.
     slow_429: bool = False
     dead_cursor_status: int = 400  # the fake's answer to an expired cursor
-    # The fast test's page latency and cursor lifetime: a cursor lives 10x the time
-    # between two pages of one task, and expires when its continuation waits in the
-    # queue for a busy worker (there are more windows than workers).
-    fast_latency: float = 0.03
-    fast_cursor_ttl: float = 0.5
     fake_settings: dict[str, Any] = field(default_factory=dict)
-    page_size: int | None = 25  # None: the kind has no page size (the API's own pages)
+    page_size: int = 25
 
     @property
     def identity(self) -> str:
@@ -99,8 +94,7 @@ class KindCase:
         """The block's keys for ``conftest.config_text`` (``application`` left out)."""
         keys = {"id": block_id, "application": None, "credentials": f"file:{secret_file}",
                 "requests_per_minute": 100_000, **self.keys, **over}  # fmt: skip
-        if self.page_size is not None:
-            keys.setdefault("page_size", self.page_size)
+        keys.setdefault("page_size", self.page_size)
         return keys
 
     def logical_ids(self, block_id: str, sim: VendorSimulator[Any]) -> list[str]:
@@ -124,8 +118,7 @@ CASES = [
     KindCase("slack", "slack", {"kind": "slack_audit_logs"}),
     KindCase("onepassword", "onepassword", {"kind": "onepassword_events", "streams": "all"}),
     KindCase("atlassian", "atlassian", {"kind": "atlassian_org_audit",
-                                        "org_id": "0a1b2c3d-acme-org"},
-             page_size=None, fast_latency=0.12, fast_cursor_ttl=1.2),  # pages of 100
+                                        "org_id": "0a1b2c3d-acme-org"}),
     KindCase("zylo", "zylo", {"kind": "http"}, spec=ZYLO_SPEC, slow_429=True,
              dead_cursor_status=410),
 ]  # fmt: skip
