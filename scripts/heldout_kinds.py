@@ -9,8 +9,8 @@ against their vendor fakes (issue #22, "Done when"). Too slow for the default su
   window restarted (each window's first page asked once, by the fake's request log),
   the credential nowhere in the logs or the sink.
 * ``chaos``: 30,000 events, 5 % API faults (the vendor's own: its 429 with its rate-limit
-  headers, 5xx, connection resets), cursors that expire after 4 s, 4 workers SIGKILLed at random and restarted, two
-  orchestrators ticking concurrently: exact.
+  headers, 5xx, connection resets), cursors that expire after 4 s, 4 workers SIGKILLed
+  at random and restarted, two orchestrators ticking concurrently: exact.
 
 An AWS emulator (moto server) is started in-process unless AWS_ENDPOINT_URL names one.
 Prints one line per check and exits non-zero if any check is not exact.
@@ -176,6 +176,7 @@ def run_chaos(aws: str, work: Path, case: KindCase, events: int) -> dict[str, An
         "duplicates": found.duplicates, "unexpected": found.unexpected,
         "altered": found.altered, "seconds": round(seconds, 1), "kills": kills,
         "faults": stats["faults"], "requests": stats["requests"],
+        "statuses": stats["statuses"],  # the vendor's dead-cursor status among them
         "credential_in_logs": secret in text,
         "ok": done and found.exact and kills > 0 and secret not in text,
     }  # fmt: skip
