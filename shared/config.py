@@ -46,7 +46,8 @@ Instant = Annotated[
 # Okta: bounded queries "may miss delayed events"; delays are usually seconds to minutes.
 OKTA_LATE_HORIZON = timedelta(hours=1)
 BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log", "http", "github_audit_log",
-                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit"})
+                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit",
+                                  "microsoft_graph_audit"})
 
 
 def registered_source_kinds() -> frozenset[str]:
@@ -63,6 +64,9 @@ class _Section(BaseModel):
 class AwsSettings(_Section):
     region: str = "us-east-1"
     endpoint_url: str | None = None  # None: boto3 honours AWS_ENDPOINT_URL itself
+    # the state table's service alone (e.g. a DynamoDB engine beside an SQS/S3 emulator);
+    # None: endpoint_url, or boto3's AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL
+    dynamodb_endpoint_url: str | None = None
     queue_name: str = "logpull-tasks"
     backfill_queue_name: str | None = None  # the backfill lane (shared.lanes); default <queue_name>-backfill
     dlq_name: str = "logpull-tasks-dlq"
@@ -184,7 +188,9 @@ class SourceSettings(_Section):
 
     @model_validator(mode="after")
     def _quota_key_needs_a_budget(self) -> SourceSettings:
-        if self.quota_key and not self.requests_per_minute and self.kind != "okta_system_log":
+        # (an API that reports its own budget, as Okta's and a spec's rate_limit headers do,
+        # names the limit itself: one org read through several kinds shares it by quota_key)
+        if self.quota_key and not self.requests_per_minute and not self.reads_api_budget:
             raise ValueError("quota_key needs requests_per_minute (the budget the sources naming it share)")
         return self
 

@@ -71,6 +71,31 @@ def aws_endpoint() -> Iterator[str]:
     emulator.stop()
 
 
+@pytest.fixture(scope="session")
+def dynamodb_engine_url() -> Iterator[str]:
+    """A DynamoDB engine other than moto, from the environment (tests/engines.py)."""
+    from engines import dynamodb_engine
+
+    with dynamodb_engine() as url:
+        yield url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``engines`` that builds a stack runs once with the state table on moto
+    and once on the DynamoDB engine (SQS and S3 stay on ``aws_endpoint`` both times)."""
+    if metafunc.definition.get_closest_marker("engines") and "make_stack" in metafunc.fixturenames:
+        metafunc.parametrize("dynamodb_backend", ["moto", "engine"], indirect=True,
+                             ids=["moto", "dynamodb-engine"])
+
+
+@pytest.fixture
+def dynamodb_backend(request: pytest.FixtureRequest, aws_endpoint: str) -> str | None:
+    """The endpoint of the state table when it is not ``aws_endpoint``; None when it is."""
+    if getattr(request, "param", "moto") == "moto":
+        return None
+    return str(request.getfixturevalue("dynamodb_engine_url"))
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -114,9 +139,12 @@ def config_text(aws_url: str, api_url: str, sink: str, name: str, **over: Any) -
     def toml(values: dict[str, Any]) -> str:
         return "\n".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in values.items())
 
+    dynamodb_url = over.pop("dynamodb_url", None)
+    dynamodb_line = f'dynamodb_endpoint_url = "{dynamodb_url}"' if dynamodb_url else ""
     return f"""
 [aws]
 endpoint_url = "{aws_url}"
+{dynamodb_line}
 queue_name = "{name}-tasks"
 dlq_name = "{name}-dlq"
 table_name = "{name}-state"
@@ -144,15 +172,20 @@ api_endpoint = "{api_url}"
 
 
 @pytest.fixture
-def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
+def make_stack(aws_endpoint: str, dynamodb_backend: str | None, tmp_path: Path) -> Callable[..., Stack]:
     """A stack of its own queues, table and sink. ``aws_url`` (e.g. a fault proxy's) is the
-    endpoint logpull's config names; the stack's own clients talk to ``aws_endpoint``."""
+    endpoint logpull's config names; the stack's own clients talk to ``aws_endpoint``. The
+    state table is on ``dynamodb_backend`` when a test runs on a DynamoDB engine."""
 
     def make(api_url: str = "http://127.0.0.1:9", sink: str = "file", aws_url: str | None = None,
              **over: Any) -> Stack:
         name = f"t{uuid.uuid4().hex[:10]}"
         root = tmp_path / f"sink-{name}"
         url = f"s3://{name}-sink/audit" if sink == "s3" else f"file://{root}"
+        if dynamodb_backend is not None:
+            if aws_url is not None:
+                raise ValueError("a fault proxy fronts aws_endpoint, not the DynamoDB engine")
+            over["dynamodb_url"] = dynamodb_backend
         if over.pop("ocsf", False):  # normalised output too, under a root of its own
             ocsf_url = f"s3://{name}-sink/ocsf" if sink == "s3" else f"file://{root}-ocsf"
             over["sink_extra"] = f'ocsf_url = "{ocsf_url}"\n' + over.get("sink_extra", "")

@@ -16,7 +16,7 @@ from orchestrator.tick import Orchestrator
 from shared.aws.dead_letters import DeadLetters
 from shared.models import FINAL_PASS, TaskMessage, WindowRecord, parse_task
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.engines]  # engines: also on a DynamoDB engine
 
 
 def at(hours: float) -> Callable[[], float]:

@@ -11,7 +11,7 @@ from shared.aws.state_store import LeaseUnavailable
 from shared.errors import ConflictError, LeaseLost
 from shared.models import Boundary, SourceMeta, WindowKey, WindowRecord
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.engines]  # engines: also on a DynamoDB engine
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
@@ -170,3 +170,17 @@ def test_an_older_message_cannot_lease_a_window_dispatched_again(make_stack: Cal
         store.acquire(key, "c", 300.0, dispatch=0)
     assert caught.value.record is not None and caught.value.record.dispatch == 1
     assert store.acquire(key, "c", 300.0, dispatch=1).lease_owner == "c"
+
+
+def test_the_table_is_on_the_backend_the_run_names(make_stack: Callable[..., object], aws_endpoint: str,
+                                                   dynamodb_backend: str | None) -> None:
+    """On a DynamoDB engine the state table is there and not on ``aws_endpoint``, where
+    the queues stay (``aws.dynamodb_endpoint_url``)."""
+    from shared.aws.clients import client
+    from shared.config import AwsSettings
+
+    stack = make_stack()
+    table = stack.settings.aws.table_name  # type: ignore[attr-defined]
+    on_aws = client("dynamodb", AwsSettings(endpoint_url=aws_endpoint)).list_tables()["TableNames"]
+    assert (table in on_aws) == (dynamodb_backend is None)
+    assert stack.store.get_meta("gws-login") is None  # type: ignore[attr-defined]
