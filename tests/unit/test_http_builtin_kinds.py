@@ -8,9 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import orjson
+import pytest
 from http_fakes import FakeSession, answer
 
 from shared.config import SourceSettings
+from shared.errors import PermanentError, TokenRejected
 from worker.sources.base import Query
 from worker.sources.http import HttpSource
 
@@ -18,10 +20,12 @@ Q = Query(datetime(2026, 11, 1, 0, 0, 0, 500_000, tzinfo=UTC), datetime(2026, 11
 
 
 def built(kind: str, *answers: Any, **keys: Any) -> tuple[HttpSource, FakeSession]:
-    block = SourceSettings(id="b", kind=kind, start="2026-11-01T00:00:00Z", **keys)
+    block = SourceSettings.model_validate(
+        {"id": "b", "kind": kind, "start": "2026-11-01T00:00:00Z", **keys}
+    )
     src = HttpSource(block.expand()[0], "secret-token")
     session = FakeSession(*answers)
-    src._session = session  # type: ignore[assignment]
+    src._session = session
     return src, session
 
 
@@ -122,7 +126,50 @@ def test_atlassian_epoch_ms_edges_and_links_next() -> None:
     )
     result = src.fetch(Q, None, 10)
     assert urlparse(session.sent[0].url).path == "/admin/v1/orgs/o-1/events"
-    assert query(session.sent[0]) == {"from": "1793491199500", "to": "1793494801000"}
+    assert query(session.sent[0]) == {
+        "from": "1793491199500",
+        "to": "1793494801000",
+        "limit": "100",
+    }
     assert result.items[0].time == "2026-11-01T00:10:00.123Z" and result.next_token is not None
     src.fetch(Q, result.next_token, 10)
     assert session.sent[1].url == "https://api.atlassian.com/admin/v1/orgs/o-1/events?cursor=zz"
+
+
+def test_onepassword_cursor_refused_with_400_is_a_dead_token() -> None:
+    """1Password documents 400 (and no 410) for a request it cannot use; a follow-up body
+    is the cursor alone, so its 400 means the cursor is dead: re-ask from what is unread,
+    not fail the window (the first request's 400 stays a permanent error)."""
+    refused = {"Error": {"Message": "Bad Request: invalid cursor"}}
+    src, _ = built("onepassword_events", answer(400, refused), answer(400, refused),
+                   streams=["auditevents"])  # fmt: skip
+    with pytest.raises(TokenRejected):
+        src.fetch(Q, "c1", 10)
+    with pytest.raises(PermanentError):
+        src.fetch(Q, None, 10)
+
+
+def test_atlassian_cursor_refused_with_400_is_a_dead_token() -> None:
+    """Atlassian answers a request it cannot use with 400 (JSON:API errors, e.g.
+    INVALID_CURSOR); the follow-up is the first request plus the cursor, so its 400 means
+    the cursor is dead (expired): re-ask from what is unread. A first request's 400 stays
+    permanent."""
+    refused = {"errors": [{"status": "400", "code": "INVALID_CURSOR", "title": "Bad Request"}]}
+    src, _ = built("atlassian_org_audit", answer(400, refused), answer(400, refused),
+                   org_id="o-1")  # fmt: skip
+    with pytest.raises(TokenRejected):
+        src.fetch(Q, "https://api.atlassian.com/admin/v1/orgs/o-1/events?cursor=zz", 10)
+    with pytest.raises(PermanentError):
+        src.fetch(Q, None, 10)
+
+
+def test_atlassian_page_size_is_sent_as_limit() -> None:
+    """Atlassian's events endpoint takes ``limit`` (the fake's reading of the docs, and
+    clients in the wild send it); the block's ``page_size`` must reach the API, not be
+    silently ignored, and one above the maximum is a config error."""
+    src, session = built("atlassian_org_audit", answer(body={"data": [], "links": {}}),
+                         org_id="o-1", page_size=250)  # fmt: skip
+    src.fetch(Q, None, 10)
+    assert query(session.sent[0])["limit"] == "250"
+    with pytest.raises(ValueError, match="page_size"):
+        built("atlassian_org_audit", org_id="o-1", page_size=501)
