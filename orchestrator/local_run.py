@@ -21,7 +21,7 @@ from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
-from orchestrator.planning import align_down
+from orchestrator.planning import layout
 from orchestrator.run_prefix import SettledPrefix
 from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
 
@@ -121,13 +121,12 @@ class LocalRun:
                                                                   settings.orchestrator.max_windows_per_tick))
 
     def targets(self) -> dict[str, datetime]:
-        """Per source, the end of the last full window due now (fixed for this run)."""
+        """Per source, how far windows are due now (``now - settle`` or ``end``; fixed for
+        this run): the planner schedules every window that ends by then, from the recorded
+        ones on (whatever their length), so the run waits for exactly those."""
         now = from_epoch(self.clock())
-        targets = {}
-        for s in self.settings.sources:
-            limit = min(now - s.settle, s.end) if s.end else now - s.settle
-            targets[s.id] = max(s.start, align_down(limit, s.start, s.window))
-        return targets
+        return {s.id: max(s.start, min(now - s.settle, s.end) if s.end else now - s.settle)
+                for s in self.settings.sources}
 
     def progress(self, targets: dict[str, datetime], listed: dict[str, list[WindowRecord]],
                  failed_sources: dict[str, SourceFailure] | None = None) -> Progress:
@@ -144,10 +143,12 @@ class LocalRun:
 
     def _source_progress(self, progress: Progress, source: SourceSettings, targets: dict[str, datetime],
                          windows: list[WindowRecord]) -> None:
-        firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
+        recorded = {(w.key.start, w.key.end): w for w in windows if w.key.pass_no == FIRST_PASS}
+        spans = layout(source.start, source.window, targets[source.id], recorded, source.end)
+        firsts = [recorded[span] for span in spans if span in recorded]
         finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
-        progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))
-        due = [w for w in windows if final_pass_due(w, source.effective_late_horizon, self.called_at)]
+        progress.windows_total += len(spans)  # of the configured range, recorded or still to record
+        due = [w for w in firsts if final_pass_due(w, source.effective_late_horizon, self.called_at)]
         progress.windows_total += len(due)
         self._count(progress, firsts + [finals[w.key.start] for w in due if w.key.start in finals])
         progress.events += sum(w.events for w in windows)

@@ -1,0 +1,99 @@
+"""Window arithmetic when the config is edited after windows were recorded (README,
+"Editing the config"): ``start`` earlier (the head), ``start`` later or off a window
+boundary, ``window`` changed, ``end`` off a boundary. Property-tested."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orchestrator.planning import Span, layout, plan_head, plan_windows, walk_start
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+seconds = st.integers(min_value=1, max_value=2 * 86400).map(lambda s: timedelta(seconds=s))
+
+
+def contiguous(spans: list[Span]) -> bool:
+    return all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False)) and all(s < e for s, e in spans)
+
+
+@given(length=seconds, ahead=st.integers(min_value=0, max_value=400), part=st.integers(min_value=0, max_value=86400),
+       limit=st.integers(min_value=1, max_value=150))
+def test_the_head_meets_the_first_recorded_window_and_records_backwards(
+        length: timedelta, ahead: int, part: int, limit: int) -> None:
+    first = T0 + ahead * length + timedelta(seconds=part)
+    whole = plan_head(T0, first, length, 10**9)
+    assert contiguous(whole)
+    if first > T0:
+        assert whole[0][0] == T0 and whole[-1][1] == first
+        assert all(e - s == length for s, e in whole[:-1]) and whole[-1][1] - whole[-1][0] <= length
+    else:
+        assert whole == []
+    # batches of ``limit`` from the first recorded window backwards compose to the whole head
+    pieces: list[Span] = []
+    edge = first
+    while batch := plan_head(T0, edge, length, limit):
+        assert len(batch) <= limit and batch[-1][1] == edge
+        pieces = batch + pieces
+        edge = batch[0][0]
+    assert pieces == whole
+
+
+@given(length=seconds, whole=st.integers(min_value=0, max_value=300), part=st.integers(min_value=0, max_value=86400))
+def test_end_cuts_the_last_window_short_and_nothing_past_it_is_planned(
+        length: timedelta, whole: int, part: int) -> None:
+    end = T0 + whole * length + timedelta(seconds=part) + timedelta(seconds=1)
+    windows = plan_windows(T0, end + timedelta(days=30), length, 10**9, end)
+    assert contiguous(windows) and windows[0][0] == T0 and windows[-1][1] == end
+    assert all(e - s == length for s, e in windows[:-1])
+
+
+def simulate_ticks(start: datetime, length: timedelta, target: datetime, recorded: list[Span],
+                   limit: int) -> list[Span]:
+    """What the orchestrator records tick by tick (``Orchestrator._schedule``, pure)."""
+    spans = list(recorded)
+    watermark = recorded[-1][1] if recorded else start
+    while True:
+        first = min(s for s, _ in spans) if spans else None
+        if first is not None and (head := plan_head(start, first, length, limit)):
+            spans += head
+            continue
+        planned = plan_windows(max(watermark, start), target, length, limit)
+        if not planned:
+            return sorted(spans)
+        spans += planned
+        watermark = planned[-1][1]
+
+
+@st.composite
+def edits(draw: st.DrawFn) -> tuple[list[Span], datetime, timedelta, datetime]:
+    """Windows recorded under one config (start T0, an old length), then another config:
+    a start anywhere from well before to after them, another length, a later target."""
+    old = draw(seconds)
+    count = draw(st.integers(min_value=1, max_value=60))
+    recorded = [(T0 + i * old, T0 + (i + 1) * old) for i in range(count)]
+    new = draw(seconds)
+    shift = draw(st.integers(min_value=-3 * 86400, max_value=int((count * old).total_seconds()) + 86400))
+    start = T0 + timedelta(seconds=shift)
+    target = max(start, recorded[-1][1]) + draw(st.integers(min_value=0, max_value=40)) * new \
+        + timedelta(seconds=draw(st.integers(min_value=0, max_value=3600)))
+    return recorded, start, new, target
+
+
+@given(edit=edits(), limit=st.integers(min_value=1, max_value=99))
+def test_the_layout_is_what_the_ticks_record_over_the_configured_range(
+        edit: tuple[list[Span], datetime, timedelta, datetime], limit: int) -> None:
+    recorded, start, length, target = edit
+    expected = layout(start, length, target, recorded)
+    ticked = simulate_ticks(start, length, target, recorded, limit)
+    in_range = [w for w in ticked if w[1] > start and w[0] < target]
+    assert in_range == expected  # the run waits for exactly what the planner records
+    assert contiguous(expected)
+    if expected:
+        assert expected[0][0] == walk_start(start, recorded) <= start  # the range from start is covered
+        assert expected[-1][1] <= max(target, recorded[-1][1])
+        assert target - expected[-1][1] < length or expected[-1] in recorded  # nothing due is left out
+    assert set(recorded) & set(expected) == {w for w in recorded if w[1] > start and w[0] < target}  # kept whole
+    assert all(e - s <= length for s, e in expected if (s, e) not in recorded)
