@@ -177,3 +177,15 @@ def test_start_moved_past_the_watermark_skips_the_gap(setup: Setup) -> None:
     assert code == 0 and progress.windows_total == 3, progress  # 06:30, 07:30, 08:30
     setup.check_sink((T0, T0 + 4 * HOUR), (T0 + 6.5 * HOUR, T0 + 9.5 * HOUR))  # [04:00, 06:30): outside
     assert setup.status(edited)["complete_until"] == "2026-11-01T09:30:00.000Z"
+
+
+def test_an_end_off_a_boundary_cuts_the_last_window_and_moving_it_later_goes_on(setup: Setup) -> None:
+    first = setup.configure(start="2026-11-01T00:00:00Z", window="1h", end="2026-11-01T02:30:00Z")
+    code, progress = setup.run(first, T0 + 6 * HOUR)
+    assert code == 0 and progress.windows_total == 3, progress  # [02:00, 02:30) too, not left unread
+    setup.check_sink((T0, T0 + 2.5 * HOUR))
+    edited = setup.edit(end="2026-11-01T05:00:00Z")
+    code, progress = setup.run(edited, T0 + 6 * HOUR)
+    assert code == 0 and progress.windows_total == 3 + 3, progress  # 02:30, 03:30, then [04:30, 05:00)
+    setup.check_sink((T0, T0 + 5 * HOUR))
+    assert setup.status(edited)["complete_until"] == "2026-11-01T05:00:00.000Z"
