@@ -81,7 +81,7 @@ def _explain_changes(settings: Settings, report: Report) -> None:
     """One line per edit of a source's config against its recorded windows (README,
     "Editing the config"): reads three small items per source, writes nothing."""
     from logpull.cli._ports import aws_ports
-    from orchestrator.config_changes import recorded_state, changes
+    from orchestrator.config_changes import changes, recorded_state
 
     store, _ = aws_ports(settings)
     for source in settings.sources:

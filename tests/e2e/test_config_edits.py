@@ -21,7 +21,12 @@ import pytest
 from logpull.cli._check import check
 from logpull.cli._running import published_in_sink, report_outcome
 from logpull.cli._workers import spawn_subprocess
-from logpull.simulator import OktaSimulator, OktaSimulatorSettings, ReportsSimulator, SimulatorSettings
+from logpull.simulator import (
+    OktaSimulator,
+    OktaSimulatorSettings,
+    ReportsSimulator,
+    SimulatorSettings,
+)
 from orchestrator.local_run import LocalRun, Progress, WorkerPool
 from orchestrator.status import source_status
 from orchestrator.tick import Orchestrator

@@ -5,6 +5,7 @@ boundary, ``window`` changed, ``end`` off a boundary. Property-tested."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ seconds = st.integers(min_value=1, max_value=2 * 86400).map(lambda s: timedelta(
 
 
 def contiguous(spans: list[Span]) -> bool:
-    return all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False)) and all(s < e for s, e in spans)
+    return all(a[1] == b[0] for a, b in pairwise(spans)) and all(s < e for s, e in spans)
 
 
 @given(length=seconds, ahead=st.integers(min_value=0, max_value=400), part=st.integers(min_value=0, max_value=86400),

@@ -1,0 +1,63 @@
+"""What `status` and `check` say an edit of the config changed against the recorded
+state (README, "Editing the config"): one line per edit, none when nothing changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from orchestrator.config_changes import Recorded, changes
+from orchestrator.settled import basis
+from shared.config import SourceSettings
+from shared.models import SourceMeta
+from shared.settled import SettledMark
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def source(**over: Any) -> SourceSettings:
+    keys: dict[str, Any] = {"id": "gws-login", "start": "2026-11-01T00:00:00Z", "window": "1h", "late_horizon": "1h"}
+    return SourceSettings(**{**keys, **over})
+
+
+def recorded(cover: tuple[datetime, datetime] | None = None) -> Recorded:
+    """Windows [00:00, 10:00) of 1h, settled up to 06:00 under start 00:00 and a 1h horizon."""
+    mark = SettledMark(until=T0 + 6 * HOUR, basis=basis(source()))
+    meta = SourceMeta("gws-login", T0 + 10 * HOUR, T0 + 10 * HOUR, version=3, settled=mark)
+    return Recorded(meta, (T0, T0 + HOUR), (T0 + 9 * HOUR, T0 + 10 * HOUR), cover)
+
+
+def test_nothing_changed_says_nothing() -> None:
+    assert changes(source(), recorded()) == []
+    assert changes(source(), None) == []  # nothing recorded yet
+
+
+@pytest.mark.parametrize(("over", "cover", "expected"), [
+    ({"start": "2026-10-30T00:00:00Z"}, None,
+     ["start moved earlier than recorded: 2 days to backfill [2026-10-30T00:00:00.000Z, 2026-11-01T00:00:00.000Z), "
+      "in windows of 1h"]),
+    ({"start": "2026-11-01T03:00:00Z"}, None,
+     ["start moved later than recorded (2026-11-01T00:00:00.000Z): the windows before it are outside the range"]),
+    ({"start": "2026-11-01T03:20:00Z"}, (T0 + 3 * HOUR, T0 + 4 * HOUR),
+     ["start moved later than recorded (2026-11-01T00:00:00.000Z): the windows before it are outside the range",
+      "start falls inside the recorded window [2026-11-01T03:00:00.000Z, 2026-11-01T04:00:00.000Z): "
+      "it is kept whole"]),
+    ({"start": "2026-11-01T12:00:00Z"}, None,
+     ["start moved past everything recorded (watermark 2026-11-01T10:00:00.000Z): "
+      "[2026-11-01T10:00:00.000Z, 2026-11-01T12:00:00.000Z) is outside the range, not read"]),
+    ({"window": "30m"}, None,
+     ["window changed from 1h to 30m: recorded windows keep their bounds, new ones are 30m from "
+      "2026-11-01T10:00:00.000Z"]),
+    ({"end": "2026-11-01T08:00:00Z"}, None,
+     ["end moved before what is recorded (watermark 2026-11-01T10:00:00.000Z): windows past it are outside the "
+      "range (any already queued are still read)"]),
+    ({"late_horizon": "2h"}, None,
+     ["late_horizon changed from 1h to 2h: the settled windows are judged again (once); passes already "
+      "recorded stay"]),
+])
+def test_each_edit_is_explained(over: dict[str, Any], cover: tuple[datetime, datetime] | None,
+                                expected: list[str]) -> None:
+    assert changes(source(**over), recorded(cover)) == expected
