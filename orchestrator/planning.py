@@ -79,6 +79,9 @@ def layout(start: datetime, length: timedelta, target: datetime, recorded: Itera
     spans = sorted({w for w in recorded if w[1] > start and w[0] < target})
     if not spans:
         return plan_windows(start, target, length, 10**9, end)
-    head = plan_head(start, spans[0][0], length, 10**9)
-    tail = plan_windows(max(spans[-1][1], start), target, length, 10**9, end)
-    return head + spans + tail
+    out = plan_head(start, spans[0][0], length, 10**9)
+    for span, after in zip(spans, [*spans[1:], None], strict=True):
+        out.append(span)
+        if after is not None and span[1] < after[0]:  # a hole in the record: it counts, as not recorded
+            out += plan_head(span[1], after[0], length, 10**9)
+    return out + plan_windows(max(spans[-1][1], start), target, length, 10**9, end)

@@ -98,3 +98,11 @@ def test_the_layout_is_what_the_ticks_record_over_the_configured_range(
         assert target - expected[-1][1] < length or expected[-1] in recorded  # nothing due is left out
     assert set(recorded) & set(expected) == {w for w in recorded if w[1] > start and w[0] < target}  # kept whole
     assert all(e - s <= length for s, e in expected if (s, e) not in recorded)
+
+
+def test_a_hole_in_the_record_counts_as_windows_not_recorded() -> None:
+    """(start moved past the watermark, then back before it: the run must not call the
+    hole between the two recorded runs caught up)"""
+    recorded = [(T0, T0 + timedelta(hours=1)), (T0 + timedelta(hours=3), T0 + timedelta(hours=4))]
+    spans = layout(T0, timedelta(hours=1), T0 + timedelta(hours=4), recorded)
+    assert spans == [(T0 + timedelta(hours=h), T0 + timedelta(hours=h + 1)) for h in range(4)]
