@@ -7,12 +7,12 @@
 # kept for the reader), and the dependencies come from requirements.lock, every file
 # checked against its hash.
 # To refresh the base, take the digest of the tag's manifest list (all platforms):
-#   docker buildx imagetools inspect python:3.11-slim-bookworm     # the "Digest:" line
+#   docker buildx imagetools inspect python:3.13-slim-bookworm     # the "Digest:" line
 # and replace it in both FROM lines. To refresh the lock after changing pyproject.toml's
 # dependencies, see the README's "Deploy" section.
 
 # ---- build: install the locked dependencies, then the package, into a venv -----------
-FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91 AS build
+FROM python:3.13-slim-bookworm@sha256:386df64585134ba00b1d5e307acb1e72f33e9e87dbbb00aad9b8f24dbb51db72 AS build
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -35,7 +35,7 @@ COPY logpull/ logpull/
 RUN /opt/logpull/bin/pip install --no-cache-dir --no-deps .
 
 # ---- runtime ------------------------------------------------------------------------
-FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91
+FROM python:3.13-slim-bookworm@sha256:386df64585134ba00b1d5e307acb1e72f33e9e87dbbb00aad9b8f24dbb51db72
 
 ENV PATH=/opt/logpull/bin:$PATH \
     PYTHONUNBUFFERED=1 \

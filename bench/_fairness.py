@@ -114,7 +114,7 @@ def _simulate(config: Path, sizes: Sizes) -> dict[str, Any]:
             next_tick += TICK_S
         while busy and busy[0][0] <= now[0]:  # tasks that end now
             _, _, received, task = heapq.heappop(busy)
-            leased = store.acquire(task.key, "sim", now[0] + 3600, now[0], received.message_id, task.dispatch)
+            leased = store.acquire(task.key, "sim", now[0] + 3600, received.message_id, task.dispatch)
             store.write(leased.evolve(version=leased.version + 1, state="done", lease_owner=None, lease_expiry=0.0,
                                       pages=1, started_at=now[0] - sizes.task_s, updated_at=now[0]),
                         leased.version, "sim")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from shared.models import FINAL_PASS, FIRST_PASS, WindowRecord
+from shared.timeutil import CLOCK_SKEW
 
 
 def final_pass_at(window: WindowRecord, horizon: timedelta) -> datetime:
@@ -19,10 +20,12 @@ def final_pass_at(window: WindowRecord, horizon: timedelta) -> datetime:
 
 
 def needs_final_pass(first: WindowRecord, horizon: timedelta) -> bool:
-    """A done first pass whose reading began before the window's late horizon."""
+    """A done first pass whose reading began before the window's late horizon. When it
+    began is a worker's clock reading, trusted only to ``CLOCK_SKEW``: a worker whose
+    clock runs ahead must not skip a final pass (a needless one only costs a pass)."""
     if first.key.pass_no != FIRST_PASS or first.state != "done":
         return False
-    return first.started_at < final_pass_at(first, horizon).timestamp()
+    return first.started_at < (final_pass_at(first, horizon) + CLOCK_SKEW).timestamp()
 
 
 def final_pass_due(first: WindowRecord, horizon: timedelta, now: float) -> bool:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
+from shared.errors import LeaseLost
 from shared.lanes import lane_of
 from shared.log import get_logger
 from shared.models import FIRST_PASS, SourceMeta, TaskMessage, WindowRecord
@@ -38,9 +39,24 @@ def clear(store: DynamoStateStore, queue: SqsTaskQueue, meta: SourceMeta | None,
     listed = list(store.list_windows(meta.source)) if windows is None else list(windows)
     waiting = [w for w in listed if w.state == "pending"
                and (w.key.pass_no != FIRST_PASS or w.key.start < meta.enqueued_until)]
-    queue.send_lanes([(lane_of(w.key, w.created_at, settle), TaskMessage.for_window(w.key)) for w in waiting])
-    log.info("source_failure_cleared", source=meta.source, why=why, reason=meta.failed.reason, resent=len(waiting))
-    return len(waiting)
+    sent = [(lane_of(w.key, w.created_at, settle), task) for w in waiting
+            if (task := _dispatch_again(store, w)) is not None]
+    queue.send_lanes(sent)
+    log.info("source_failure_cleared", source=meta.source, why=why, reason=meta.failed.reason, resent=len(sent))
+    return len(sent)
+
+
+def _dispatch_again(store: DynamoStateStore, window: WindowRecord) -> TaskMessage | None:
+    """The window's next task, counted in the window first (as a redrive or a rescue
+    does), so workers take it for the latest rather than drop it as superseded by the
+    continuation or rescue the window last counted; None if the window moved on."""
+    dispatch = window.dispatch + 1
+    counted = window.evolve(version=window.version + 1, dispatch=dispatch)
+    try:
+        store.write(counted, window.version, owner=None)
+    except LeaseLost:  # (taken or sent again meanwhile: its own message carries it on)
+        return None
+    return TaskMessage.for_window(window.key, dispatch)
 
 
 def clear_all(settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,

@@ -204,7 +204,8 @@ class Orchestrator:
             if windows[0].key.start < (first or windows[0].key.start):
                 self._first[source.id] = windows[0].key.start
             # the write moved only the watermark: the rest of the item is as read
-            meta = replace(new_meta, failed=meta.failed, settled=meta.settled) if meta else new_meta
+            meta = replace(new_meta, failed=meta.failed, settled=meta.settled,
+                           sightings=meta.sightings) if meta else new_meta
             recorded.extend(windows)
             budget -= len(windows)
         return recorded, meta

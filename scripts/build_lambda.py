@@ -5,7 +5,7 @@
 
 1. ``pip install --target`` the locked runtime dependencies (requirements.lock, every file
    checked against its hash) as wheels for Lambda's platform (manylinux2014 x86_64,
-   CPython 3.11), not the build machine's; then the project itself, without dependencies;
+   CPython 3.13), not the build machine's; then the project itself, without dependencies;
 2. remove what Lambda never reads: ``__pycache__``, console scripts (``bin/``) and the
    Google API discovery documents of every API but the ones logpull builds a client for
    (``static_discovery=True`` reads ``googleapiclient/discovery_cache/documents/<api>.json``);
@@ -32,7 +32,7 @@ LIMIT_BYTES = 250 * 1024 * 1024
 KEEP_DISCOVERY = frozenset({"admin.reports_v1.json"})
 DISCOVERY_DIR = Path("googleapiclient", "discovery_cache", "documents")
 PLATFORM = ("--platform", "manylinux2014_x86_64", "--implementation", "cp",
-            "--python-version", "3.11", "--only-binary=:all:")
+            "--python-version", "3.13", "--only-binary=:all:")
 
 
 class BuildError(Exception):

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from shared.errors import ConfigError
 from shared.google_apps import all_applications, check_applications, google_late_horizon
+from shared.kinds import KindOptions, options_model
 from shared.sink_roots import check_apart
 from shared.timeutil import format_duration, format_instant, parse_duration, parse_instant
 
@@ -44,7 +45,8 @@ Instant = Annotated[
 
 # Okta: bounded queries "may miss delayed events"; delays are usually seconds to minutes.
 OKTA_LATE_HORIZON = timedelta(hours=1)
-BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log"})
+BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log", "http", "github_audit_log",
+                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit"})
 
 
 def registered_source_kinds() -> frozenset[str]:
@@ -61,6 +63,9 @@ class _Section(BaseModel):
 class AwsSettings(_Section):
     region: str = "us-east-1"
     endpoint_url: str | None = None  # None: boto3 honours AWS_ENDPOINT_URL itself
+    # the state table's service alone (e.g. a DynamoDB engine beside an SQS/S3 emulator);
+    # None: endpoint_url, or boto3's AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL
+    dynamodb_endpoint_url: str | None = None
     queue_name: str = "logpull-tasks"
     backfill_queue_name: str | None = None  # the backfill lane (shared.lanes); default <queue_name>-backfill
     dlq_name: str = "logpull-tasks-dlq"
@@ -143,12 +148,42 @@ class SourceSettings(_Section):
     credentials: str = "anonymous"
     subject: str | None = None
     customer_id: str | None = None
-    page_size: int = Field(default=1000, ge=1, le=1000)
+    page_size: int = Field(default=1000, ge=1, le=100_000)  # each kind checks its own maximum
     late_horizon: Duration | None = None
     # a request budget the whole fleet shares (see README, Request budgets)
     requests_per_minute: int | None = Field(default=None, ge=2)
     quota_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
     rate_limit_share: float = Field(default=0.8, gt=0.0, le=1.0)  # Okta: pace to this share of the org's limit
+    # the kind's own keys, validated by the kind's model (shared.kinds): from the block, no key
+    kind_options: KindOptions | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_keys(cls, data: Any) -> Any:
+        """The keys the kind's own model declares go to it (errors keep their key's name);
+        its defaults of common keys (page size, request budget) fill what the block leaves out."""
+        if not isinstance(data, dict):
+            return data
+        if "kind_options" in data and not isinstance(data["kind_options"], KindOptions):
+            raise _field_error("kind_options", "unknown key")
+        kind = data.get("kind", "google_reports")
+        model = options_model(kind) if isinstance(kind, str) and kind not in _LEGACY_KINDS else None
+        if model is None:
+            return data
+        own = {key: value for key, value in data.items() if key in model.model_fields}
+        rest = {key: value for key, value in data.items() if key not in own}
+        try:
+            options = model.model_validate(own)
+        except ValidationError as exc:
+            raise _relocated(exc) from None
+        for key, value in options.common_defaults().items():
+            rest.setdefault(key, value)
+        try:
+            options.check_common(rest)
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            raise _field_error(field, message) from None
+        return {**rest, "kind_options": options}
 
     @model_validator(mode="after")
     def _quota_key_needs_a_budget(self) -> SourceSettings:
@@ -209,6 +244,8 @@ class SourceSettings(_Section):
     def effective_late_horizon(self) -> timedelta:
         if self.late_horizon is not None:
             return self.late_horizon
+        if self.kind_options is not None and self.kind_options.default_late_horizon() is not None:
+            return self.kind_options.default_late_horizon() or timedelta(0)
         if self.kind == "okta_system_log":
             return OKTA_LATE_HORIZON
         return google_late_horizon(self.application)
@@ -219,12 +256,47 @@ class SourceSettings(_Section):
         block lists applications: ``gws`` for ``gws/login``)."""
         return self.id.partition("/")[0]
 
+    @property
+    def stream(self) -> str | None:
+        """The stream (``<block>/<stream>``) of a kind with several, else None."""
+        return self.kind_options.stream if self.kind_options is not None else None
+
+    @property
+    def reads_api_budget(self) -> bool:
+        """The API reports its own request budget with each response (Okta's headers, or
+        a spec's ``rate_limit`` headers): the fleet's budget learns the limit from them."""
+        options = self.kind_options
+        return self.kind == "okta_system_log" or bool(options and options.reads_budget)
+
     def expand(self) -> list[SourceSettings]:
-        """The logical sources of this block: itself, or one per application."""
+        """The logical sources of this block: itself, or one per application or stream."""
+        options = self.kind_options
+        names = options.stream_names() if options is not None else None
+        if options is not None and names:
+            return [self.model_copy(update={"id": f"{self.id}/{name}",
+                                            "kind_options": options.for_stream(name)})
+                    for name in names]
         if self.applications is None:
             return [self]
         return [self.model_copy(update={"id": f"{self.id}/{name}", "application": name, "applications": None})
                 for name in self.applications]
+
+
+_LEGACY_KINDS = frozenset({"google_reports", "okta_system_log"})  # keys still in this model
+
+
+def _relocated(exc: ValidationError) -> ValidationError:
+    """A kind model's errors as this model's (the key's name first in each location)."""
+    details = [InitErrorDetails(type=PydanticCustomError("value_error", _message(error)),
+                                loc=tuple(error.get("loc", ())), input=error.get("input"))
+               for error in exc.errors()]
+    return ValidationError.from_exception_data("SourceSettings", details)
+
+
+def _message(error: Any) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown key"
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 def _field_error(field: str, message: str) -> ValidationError:

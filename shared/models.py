@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -120,6 +121,7 @@ class WindowRecord:
     resume_from: datetime | None = None  # after a rejected page token: re-read from here (boundary)
     boundary: Boundary = field(default_factory=Boundary)
     staged: tuple[tuple[int, str], ...] = ()  # (seq, staged part) the last checkpoint accepted
+    ocsf_root: str | None = None  # the ``ocsf_url`` those parts have their OCSF halves under
     continuations: int = 0
     dispatch: int = 0  # messages sent for the window after the first; an older one is stale
     token_resets: int = 0
@@ -142,7 +144,10 @@ SOURCE_FAILURE_REASONS = {
     "auth_failed": "credentials refused",
     "http_401": "credentials refused (HTTP 401)",
     "http_403": "credentials refused (HTTP 403)",
+    "bad_request": "its request cannot be built from its settings",
 }
+# … of those, the ones the source's settings (not its credentials) must fix
+SETTINGS_FAILURE_REASONS = frozenset({"bad_request"})
 
 
 @dataclass(frozen=True)
@@ -157,11 +162,25 @@ class SourceFailure:
 
     def describe(self, source: str) -> str:
         what = SOURCE_FAILURE_REASONS.get(self.reason, self.reason)
-        return (f"source {source}: {what}: {self.error} — fix the credentials, then run `logpull run` again "
+        fix = "its settings" if self.reason in SETTINGS_FAILURE_REASONS else "the credentials"
+        return (f"source {source}: {what}: {self.error} — fix {fix}, then run `logpull run` again "
                 f"(or `logpull source reset {source}` where the orchestrator runs on a schedule)")
 
     def as_dict(self) -> dict[str, object]:
         return {"reason": self.reason, "error": self.error, "credentials": self.credentials, "at": self.at}
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What the scavenger last saw of an open window, judged on its own clock: the
+    window's ``mark`` (state, version, dispatch, lease) and when (``at``) which observer
+    (``by``) first saw it so; ``resends``: how often it sent the window again since a
+    worker last moved it (a longer wait each time)."""
+
+    mark: str
+    at: float
+    by: str
+    resends: int = 0
 
 
 @dataclass(frozen=True)
@@ -175,3 +194,5 @@ class SourceMeta:
     recorded_at: float = 0.0
     failed: SourceFailure | None = None  # set by a worker, cleared by a reset (never by a tick's write)
     settled: SettledMark | None = None  # moved forward only by ``advance_settled``
+    # the scavenger's sightings of the source's open windows (see ``orchestrator.scavenger``)
+    sightings: Mapping[str, Sighting] = field(default_factory=dict)

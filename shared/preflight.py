@@ -47,6 +47,8 @@ def api_address(source: SourceSettings) -> str:
         return source.api_endpoint
     if source.kind == "okta_system_log" and source.domain:
         return f"https://{source.domain}"
+    if source.kind_options is not None and source.kind_options.api_address():
+        return str(source.kind_options.api_address())
     return GOOGLE_API
 
 

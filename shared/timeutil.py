@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+# How far apart two processes' clocks may be. No decision compares two clocks where it
+# can be helped; where a reading of another process's clock must be trusted, it is
+# trusted only this far.
+CLOCK_SKEW = timedelta(seconds=60)
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 

@@ -4,14 +4,27 @@ and per-test settings with their own queue, DLQ and table names."""
 from __future__ import annotations
 
 import os
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+# LOGPULL_TEST_CLOCK_SHIFT=400d: every Python process of the run (this one, xdist's,
+# workers, servers) lives that far from today, monotonic clocks untouched (README, Tests)
+_TIMESHIFT = str(Path(__file__).parent / "timeshift")
+if os.environ.get("LOGPULL_TEST_CLOCK_SHIFT", "").strip():
+    if _TIMESHIFT not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_TIMESHIFT, os.environ.get("PYTHONPATH", "")) if p)
+    sys.path.insert(0, _TIMESHIFT)
+    import logpull_timeshift  # noqa: F401  (shifts this process's clock, once)
 
 # No timing in tests (shared, noisy machines): hypothesis must not enforce deadlines.
 hypothesis_settings.register_profile("logpull", deadline=None, print_blob=True)
@@ -26,6 +39,13 @@ from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, load_settings
 from shared.sink_reader import iter_committed_items, iter_s3_committed_items
 from worker.sinks.s3_sink import ensure_bucket
+
+
+def ticking_clock(at: datetime) -> Callable[[], float]:
+    """A wall clock that reads ``at`` now and moves on with the monotonic clock: a test's
+    "now" from the same clock that placed its data, whatever day the suite runs."""
+    began = time.monotonic()
+    return lambda: at.timestamp() + (time.monotonic() - began)
 
 
 def external_endpoint() -> str | None:
@@ -49,6 +69,31 @@ def aws_endpoint() -> Iterator[str]:
     emulator = start_emulator()
     yield emulator.url
     emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_engine_url() -> Iterator[str]:
+    """A DynamoDB engine other than moto, from the environment (tests/engines.py)."""
+    from engines import dynamodb_engine
+
+    with dynamodb_engine() as url:
+        yield url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``engines`` that builds a stack runs once with the state table on moto
+    and once on the DynamoDB engine (SQS and S3 stay on ``aws_endpoint`` both times)."""
+    if metafunc.definition.get_closest_marker("engines") and "make_stack" in metafunc.fixturenames:
+        metafunc.parametrize("dynamodb_backend", ["moto", "engine"], indirect=True,
+                             ids=["moto", "dynamodb-engine"])
+
+
+@pytest.fixture
+def dynamodb_backend(request: pytest.FixtureRequest, aws_endpoint: str) -> str | None:
+    """The endpoint of the state table when it is not ``aws_endpoint``; None when it is."""
+    if getattr(request, "param", "moto") == "moto":
+        return None
+    return str(request.getfixturevalue("dynamodb_engine_url"))
 
 
 @dataclass
@@ -94,9 +139,12 @@ def config_text(aws_url: str, api_url: str, sink: str, name: str, **over: Any) -
     def toml(values: dict[str, Any]) -> str:
         return "\n".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in values.items())
 
+    dynamodb_url = over.pop("dynamodb_url", None)
+    dynamodb_line = f'dynamodb_endpoint_url = "{dynamodb_url}"' if dynamodb_url else ""
     return f"""
 [aws]
 endpoint_url = "{aws_url}"
+{dynamodb_line}
 queue_name = "{name}-tasks"
 dlq_name = "{name}-dlq"
 table_name = "{name}-state"
@@ -124,15 +172,20 @@ api_endpoint = "{api_url}"
 
 
 @pytest.fixture
-def make_stack(aws_endpoint: str, tmp_path: Path) -> Callable[..., Stack]:
+def make_stack(aws_endpoint: str, dynamodb_backend: str | None, tmp_path: Path) -> Callable[..., Stack]:
     """A stack of its own queues, table and sink. ``aws_url`` (e.g. a fault proxy's) is the
-    endpoint logpull's config names; the stack's own clients talk to ``aws_endpoint``."""
+    endpoint logpull's config names; the stack's own clients talk to ``aws_endpoint``. The
+    state table is on ``dynamodb_backend`` when a test runs on a DynamoDB engine."""
 
     def make(api_url: str = "http://127.0.0.1:9", sink: str = "file", aws_url: str | None = None,
              **over: Any) -> Stack:
         name = f"t{uuid.uuid4().hex[:10]}"
         root = tmp_path / f"sink-{name}"
         url = f"s3://{name}-sink/audit" if sink == "s3" else f"file://{root}"
+        if dynamodb_backend is not None:
+            if aws_url is not None:
+                raise ValueError("a fault proxy fronts aws_endpoint, not the DynamoDB engine")
+            over["dynamodb_url"] = dynamodb_backend
         if over.pop("ocsf", False):  # normalised output too, under a root of its own
             ocsf_url = f"s3://{name}-sink/ocsf" if sink == "s3" else f"file://{root}-ocsf"
             over["sink_extra"] = f'ocsf_url = "{ocsf_url}"\n' + over.get("sink_extra", "")

@@ -56,6 +56,10 @@ def budget_key(source: SourceSettings) -> str | None:
         return f"block:{source.block}"  # every application of the block together
     if source.kind == "okta_system_log":
         return f"okta:{(source.domain or source.api_endpoint or '').rstrip('/')}"
+    if source.reads_api_budget:  # an http spec that reads the API's budget headers: per API address
+        options = source.kind_options
+        address = source.api_endpoint or (options.api_address() if options else None) or ""
+        return f"api:{address.rstrip('/')}"
     return None
 
 
@@ -93,33 +97,39 @@ class Gate:
         self._state = BucketState()
         self._seen_at: deque[tuple[float, dict[str, float]]] = deque(maxlen=16)
         self._paused_until = 0.0
+        self._due_in = 0.0  # after a take refused: seconds until the budget's next token
         self.takes = 0  # writes to the budget (taking tokens), for figures
 
     @property
     def limit_per_minute(self) -> float:
         configured = self.source.requests_per_minute
-        if self.source.kind != "okta_system_log":
+        if not self.source.reads_api_budget:
             return float(configured or 0)
         okta = self.source.rate_limit_share * (self._limit or OKTA_UNKNOWN_LIMIT)
         return min(okta, configured) if configured else okta
 
     def take(self, time_left: Callable[[], float]) -> None:
-        """One token for one request, waiting for it while the wait fits ``time_left()``;
-        else BudgetWait."""
+        """One token for one request, waiting for it while the wait fits ``time_left()``
+        (the task's own deadline, never its overrun); else BudgetWait with how long until
+        a token is due. Past the deadline only a token that is due now is taken: nothing
+        is reserved ahead, so a task run never waits past its deadline for the budget."""
         while True:
-            if time_left() < 0:
-                raise BudgetWait(0.0)
-            wait = self._try_take(time_left())
-            if wait <= 0:
+            left = time_left()
+            poll = self._try_take(max(0.0, left))
+            if poll <= 0:
                 return
-            if wait > time_left() or self.stop.is_set():
-                raise BudgetWait(wait)
-            self.sleep(min(wait, MAX_WAIT_STEP))
+            due = max(poll, self._due_in)
+            if due > left or self.stop.is_set():
+                raise BudgetWait(due)
+            self.sleep(min(poll, MAX_WAIT_STEP))
 
     def _try_take(self, allowed: float) -> float:
-        """0 when a token is ours (after waiting for its slot); else how long to wait."""
+        """0 when a token is ours (after waiting for its slot); else how long to wait
+        before looking again (``_due_in``: until the next token is due, as far as the
+        budget tells)."""
         with self._lock:
             now = self.clock()
+            self._due_in = 0.0
             if self._held and now >= self._slot + HOLD:
                 self._held = 0  # held too long: dropped, never saved up
             if self._held and now >= self._slot:
@@ -128,19 +138,21 @@ class Gate:
                 return 0.0
             if self._held:
                 return self._slot - now
-            if self._limit is None and self.source.kind == "okta_system_log" and not self._looked:
+            if self._limit is None and self.source.reads_api_budget and not self._looked:
                 self._looked = True  # a new process: the org's limit as another one learned it
                 self._learn(now, self.store.read(self.key))
             interval = interval_for(self.limit_per_minute)
             tokens = self._batch(now, interval)
-            ahead = 0.0 if self._over_share() else max(0.0, allowed)
+            ahead = 0.0 if self._over_share() else allowed
             taken = self.store.take(self.key, self.source.id, tokens, interval, TOLERANCE, now, ahead)
             self.takes += 1
             self._learn(now, taken.state)
-            if not taken.granted and ahead == 0.0:  # over our share: look again soon
+            if not taken.granted:
+                self._due_in = taken.slot - now
+            if not taken.granted and ahead == 0.0 and allowed > 0.0:  # over our share: look again
                 return min(max(taken.slot - now, MAX_WAIT_STEP / 5), 2 * MAX_WAIT_STEP)
             if not taken.granted:  # not before the deadline
-                return taken.slot - now
+                return max(taken.slot - now, MAX_WAIT_STEP / 5)
             self._held, self._slot = tokens, taken.slot
             if taken.slot > now:  # reserved: ours from the slot on
                 return taken.slot - now
@@ -159,7 +171,7 @@ class Gate:
     def _learn(self, now: float, state: BucketState) -> None:
         self._state = state
         self._seen_at.append((now, dict(state.used)))
-        if state.limit and self.source.kind == "okta_system_log":
+        if state.limit and self.source.reads_api_budget:
             self._limit = state.limit
 
     def _over_share(self) -> bool:

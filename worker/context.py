@@ -15,6 +15,7 @@ from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
 from shared.errors import PermanentError
 from shared.lanes import LIVE, Lane
+from shared.models import WindowRecord
 from worker.acker import Acker
 from worker.budget import Gate, budget_key
 from worker.sinks import open_sink
@@ -57,6 +58,7 @@ class WorkerContext:
     budgets: DynamoBudgetStore | None = None  # the shared request budgets (built when first needed)
     _gates: dict[str, Gate | None] = field(default_factory=dict)
     _gates_lock: threading.Lock = field(default_factory=threading.Lock)
+    _rolling: dict[str, Sink] = field(default_factory=dict)  # pairs for OCSF roots no longer set
 
     def __post_init__(self) -> None:
         self._acker = Acker(self.queue)
@@ -76,6 +78,19 @@ class WorkerContext:
                              settings.aws.dlq_name, settings.aws.backfill_queue)
         sink = open_sink(settings.sink, lambda: client("s3", settings.aws))
         return cls(settings=settings, store=store, queue=queue, sink=sink, **overrides)
+
+    def sink_for(self, record: WindowRecord) -> Sink:
+        """The sink that publishes the parts ``record``'s checkpoint accepted: ours, or
+        when they were staged with an OCSF root this worker does not write (``ocsf_url``
+        unset or changed since), a pair for that root, so their OCSF halves are published
+        there rather than left in its staging."""
+        root = record.ocsf_root
+        if root is None or not record.staged or getattr(self.sink, "ocsf_url", None) == root:
+            return self.sink
+        if root not in self._rolling:
+            self._rolling[root] = open_sink(self.settings.sink,
+                                            lambda: client("s3", self.settings.aws), ocsf_root=root)
+        return self._rolling[root]
 
     def source(self, source_id: str) -> tuple[SourceSettings, Source]:
         matches = [s for s in self.settings.sources if s.id == source_id]

@@ -49,6 +49,8 @@ def filter_page(
     if boundary.spilled:
         raise ValueError("the boundary's ids are in the sink: load them before filtering")
     start_text, end_text = (format_instant(t) for t in window)
+    if ordering == "none":
+        return _unordered(items, boundary, start_text, end_text, exclude)
     newest_first = ordering == "newest_first"
     edge_time, edge_ids = boundary.time, boundary.ids
     if items and not exclude:
@@ -79,6 +81,31 @@ def filter_page(
         page_ids.add(ident)
         kept.append(item)
     return Filtered(kept, _advance(boundary, kept, newest_first), dropped_edge, seen)
+
+
+UNORDERED = ""  # the boundary instant of an unordered pass: its ids are all the pass committed
+
+
+def _unordered(items: Sequence[Event], boundary: Boundary, start_text: str, end_text: str,
+               exclude: frozenset[str]) -> Filtered:
+    """An API in no order of time: an item is new unless its identity was committed by
+    this pass (the boundary's ids: all of them) or an earlier one (``exclude``)."""
+    known, page_ids = boundary.ids, set()
+    kept: list[Event] = []
+    dropped_edge = seen = 0
+    for item in items:
+        if item.time < start_text or item.time >= end_text:
+            dropped_edge += 1
+            continue
+        hashed = identity_hash(item.identity)
+        if hashed in known or hashed in page_ids or hashed in exclude:
+            seen += 1
+            continue
+        page_ids.add(hashed)
+        kept.append(item)
+    if not kept:
+        return Filtered(kept, boundary, dropped_edge, seen)
+    return Filtered(kept, Boundary(UNORDERED, known | page_ids, boundary.since), dropped_edge, seen)
 
 
 def _advance(boundary: Boundary, kept: list[Event], newest_first: bool) -> Boundary:

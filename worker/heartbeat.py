@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import ReceiptHandleInvalid, SqsTaskQueue
-from shared.errors import AwsError
+from shared.errors import AwsError, LeaseLost
 from shared.lanes import LIVE, Lane
 from shared.log import get_logger
 from shared.models import WindowKey
@@ -44,6 +44,8 @@ class Heartbeat:
         self.leased.set()
         # the message stays invisible until _visible_from + lease (from its receipt, then each beat)
         self._visible_from = clock() if since is None else since
+        self._beating = threading.Lock()  # the thread's beats and ``check``'s, one at a time
+        self._gave_up = False  # the thread stopped beating (the message is no longer ours)
 
     def lease_until(self) -> float:
         """The longest lease that still expires before the message can reappear."""
@@ -64,6 +66,18 @@ class Heartbeat:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=5)
 
+    def check(self) -> None:
+        """Raise LeaseLost unless the lease is still ours as far as this worker can tell,
+        cheaply: before each token and API request. Normally that is the ``lost`` flag
+        alone; when the heartbeat is overdue (its last beat is more than two intervals
+        old: the process was paused, e.g. SIGSTOPped, or starved), beat now, so that a
+        worker that resumes after its lease was taken over spends nothing for it."""
+        overdue = self._clock() > self._visible_from + self._lease * 2 / 3
+        if overdue and not self.lost.is_set() and not self._gave_up and not self._stop.is_set():
+            self.beat()
+        if self.lost.is_set():
+            raise LeaseLost("the heartbeat found the lease taken over")
+
     def _run(self) -> None:
         interval = max(0.2, self._lease / 3)
         # a beat is due an interval after the message was received, or last made invisible:
@@ -71,10 +85,15 @@ class Heartbeat:
         wait = max(0.0, self._visible_from + interval - self._clock())
         while not self._stop.wait(wait):
             if not self.beat():
+                self._gave_up = True
                 return
             wait = interval
 
     def beat(self) -> bool:
+        with self._beating:
+            return self._beat()
+
+    def _beat(self) -> bool:
         now = self._clock()
         try:
             if self.leased.is_set() and not self._store.extend_lease(self._key, self._owner, now + self._lease):

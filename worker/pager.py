@@ -46,7 +46,7 @@ class RunStats:
 def frozen_query(record: WindowRecord, ordering: str) -> Query:
     """The window's query; after a rejected token, narrowed to what is still unread."""
     key = record.key
-    if record.resume_from is None:
+    if record.resume_from is None or ordering == "none":  # (unordered: nothing to narrow to)
         return Query(key.start, key.end)
     if ordering == "newest_first":
         return Query(key.start, min(key.end, record.resume_from + RESUME_SLACK))
@@ -109,6 +109,7 @@ class Pager:
         self.record = record
         self.exclude: frozenset[str] = frozenset()  # hashes committed by earlier passes
         self.lease_lost = lease_lost or threading.Event()
+        self.lease_check: Callable[[], None] = self._lease_flag  # before each token and request
         self.stats = RunStats()
         self._margin = ctx.settings.worker.safety_margin.total_seconds()
         self._next = record  # the state after the last page prepared
@@ -124,6 +125,7 @@ class Pager:
         self.on_claimed: Callable[[], None] | None = None  # called once it did
         self.gate = ctx.gate(record.key.source)  # the request budget, if the source has one
         self.out_of_budget = False  # the budget has no token before the deadline: yield
+        self.budget_wait = 0.0  # … and how long until its next token is due (a continuation's delay)
 
     def claim(self, lease_until: Callable[[], float]) -> None:
         """Page without a lease yet: ``record`` is the window as the orchestrator made it
@@ -168,6 +170,10 @@ class Pager:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def _lease_flag(self) -> None:
+        if self.lease_lost.is_set():
+            raise LeaseLost("the heartbeat found the lease taken over")
+
     def must_yield(self) -> bool:
         """True when another page would not fit before the deadline (or we must stop)."""
         if self.lease_lost.is_set():
@@ -181,7 +187,9 @@ class Pager:
         """The deadline; for a run that has not committed a new event yet, the hard one
         (``ctx.overrun_s`` later): a run resumed from a rejected token (or after a crash)
         re-reads what the window committed before, and stopping inside that overlap
-        would leave the next run no further on (its token may expire again)."""
+        would leave the next run no further on (its token may expire again). That is for
+        reading the API only: a wait for the request budget never goes past the deadline
+        itself (see ``_fetch``)."""
         if self._next.events > self._events_at_start or self._next.state == "done":
             return self.deadline
         return self.deadline + self.ctx.overrun_s
@@ -225,7 +233,7 @@ class Pager:
         except BudgetWait as exc:
             self.stats.api_wait_s += self.ctx.clock() - started
             log.info("budget_yield", wait_s=round(exc.wait, 3))
-            self.out_of_budget = True
+            self.out_of_budget, self.budget_wait = True, exc.wait
             return None
         except TokenRejected as exc:
             self.stats.api_wait_s += self.ctx.clock() - started
@@ -317,6 +325,13 @@ class Pager:
             estimate = max(self.stats.durations, default=0.0)
             return self._limit() - self.ctx.clock() - self._margin - estimate
 
+        def budget_left() -> float:
+            """How long a token may be waited for: until the task's own deadline, never
+            its overrun (a run that cannot get one by then continues, delayed until the
+            token is due: see ``runner._continue``)."""
+            estimate = max(self.stats.durations, default=0.0)
+            return self.deadline - self.ctx.clock() - self._margin - estimate
+
         def on_retry(exc: RetryableError, delay: float) -> None:
             self.stats.retries += 1
             if gate is not None and isinstance(exc, RateLimited):
@@ -325,7 +340,11 @@ class Pager:
 
         def attempt() -> Page:
             if gate is not None:
-                gate.take(time_left)  # one token per request, retries too
+                if self._dropping.is_set():  # a page nobody will use: no token for it
+                    raise BudgetWait(0.0)
+                self.lease_check()  # a worker paused past its lease spends nothing for the window
+                gate.take(budget_left)  # one token per request, retries too
+            self.lease_check()
             page = self.source.fetch(query, token, timeout=max(1.0, time_left()))
             if gate is not None and page.rate is not None:
                 gate.observe(page.rate)
@@ -358,6 +377,7 @@ class Pager:
             events=record.events + len(filtered.items),
             boundary=_numbered(filtered.boundary, record),
             staged=(),
+            ocsf_root=None,
             # progress is the boundary moving: a page that kept nothing is no reason to
             # believe the next rejected token would be the last
             token_resets=0 if filtered.items else record.token_resets,
@@ -384,10 +404,12 @@ class Pager:
     def _accept(self, group: list[_Prepared]) -> None:
         ctx, before = self.ctx, group[0].before
         parts = tuple(p.part.result() for p in group if p.part is not None)  # (a failed stage raises here)
-        after = group[-1].after.evolve(staged=parts)
+        sink = ctx.sink
+        ocsf_root = sink.ocsf_url if isinstance(sink, OcsfTeeSink) and parts else None
+        after = group[-1].after.evolve(staged=parts, ocsf_root=ocsf_root)
         if self._claim is not None:
             after = after.evolve(lease_expiry=self._claim() if after.state != "done" else 0.0)
-            ctx.store.write(after, before.version, self.owner, claim_at=ctx.clock())
+            ctx.store.write(after, before.version, self.owner, claim=True)
             self._claim = None
             if self.on_claimed is not None:
                 self.on_claimed()
@@ -424,7 +446,7 @@ class Pager:
         new = record.evolve(
             version=record.version + 1,
             next_token=None,
-            resume_from=None if resume is None else parse_instant(resume),
+            resume_from=None if not resume else parse_instant(resume),  # "": an unordered pass
             token_resets=record.token_resets + 1,
             updated_at=self.ctx.clock(),
         )

@@ -27,9 +27,11 @@ from worker.context import WorkerContext
 from worker.dedup import identity_hash
 from worker.heartbeat import Heartbeat
 from worker.pager import Pager, RunStats
+from worker.sinks.ocsf_tee import OcsfTeeSink
 from worker.sources.base import Source
 
 log = get_logger("logpull.worker")
+MAX_DELAY_S = 900  # SQS's longest DelaySeconds
 
 
 def new_owner() -> str:
@@ -82,8 +84,7 @@ class TaskRunner:
         if fresh:
             pager.read_ahead()  # overlap the first page with taking the lease
         try:
-            record = ctx.store.acquire(message.key, owner, started + lease, ctx.clock(), received.message_id,
-                                       message.dispatch)
+            record = ctx.store.acquire(message.key, owner, started + lease, received.message_id, message.dispatch)
         except LeaseUnavailable as exc:
             pager.close()
             return self._not_ours(message, received, exc.record)
@@ -119,6 +120,7 @@ class TaskRunner:
                               since=started, lane=received.lane)
         heartbeat.leased.clear()  # until the claim, it only keeps the message invisible
         pager.on_claimed = heartbeat.leased.set
+        pager.lease_check = heartbeat.check  # (its read-ahead starts now)
         pager.claim(heartbeat.lease_until)
         heartbeat.start()
         return self._page(message, received, pager, owner, heartbeat, None)
@@ -127,7 +129,7 @@ class TaskRunner:
               heartbeat: Heartbeat, resume: Callable[[], None] | None) -> Outcome | None:
         """Run the pager under the heartbeat and map how it ended to an outcome (None: a
         claim that did not happen, see _run_claiming)."""
-        pager.lease_lost = heartbeat.lost
+        pager.lease_lost, pager.lease_check = heartbeat.lost, heartbeat.check
         try:
             try:
                 if resume is not None:
@@ -169,9 +171,14 @@ class TaskRunner:
         return self._continue(message, received, pager, owner)
 
     def _roll_forward(self, record: WindowRecord) -> None:
-        """Publish the parts the last checkpoint accepted, if a crash left them staged."""
+        """Publish the parts the last checkpoint accepted, if a crash left them staged;
+        their OCSF halves too when ``ocsf_url`` was unset (or changed) since they were
+        staged: to the root they were staged under, whose staging is then cleaned up."""
+        sink = self.ctx.sink_for(record)
         for seq, staged in record.staged:
-            self.ctx.sink.publish(record.key, seq, staged)
+            sink.publish(record.key, seq, staged)
+        if sink is not self.ctx.sink and isinstance(sink, OcsfTeeSink):
+            sink.ocsf.cleanup(record.key)  # nothing more of this window is staged there
 
     def _committed_before(self, record: WindowRecord, source: Source) -> frozenset[str]:
         """For a final pass: identity hashes the window already committed (any pass)."""
@@ -189,7 +196,7 @@ class TaskRunner:
         boundary = record.boundary
         ids = frozenset(identity_hash(source.identity(item))
                         for item in self.ctx.sink.committed_items(record.key, since=boundary.since)
-                        if source.event_time(item) == boundary.time)
+                        if source.ordering == "none" or source.event_time(item) == boundary.time)
         log.info("boundary_loaded", ids=len(ids), since=boundary.since)
         return Boundary(boundary.time, ids, boundary.since)
 
@@ -214,17 +221,28 @@ class TaskRunner:
         self.ctx.store.write(released, record.version, owner)
         return released
 
-    def _continue(self, message: TaskMessage, received: Received, pager: Pager, owner: str) -> Outcome:
+    def _continue(self, message: TaskMessage, received: Received, pager: Pager,
+                  owner: str) -> Outcome:
+        """Hand the window on to a new message. After a budget yield it is delayed until
+        the budget's next token is due (at most SQS's 900 s), so a tight budget costs a
+        few AWS requests per API request, not a storm of continuations; the window counts
+        a continuation only when this run read a page (a yield before any is no work)."""
         record = pager.record
-        self._release(record, owner, continuations=record.continuations + 1)
+        worked = pager.stats.pages > 0
+        self._release(record, owner, continuations=record.continuations + int(worked))
         self.ctx.fault("after_release")
+        delay = min(MAX_DELAY_S, math.ceil(pager.budget_wait)) if pager.out_of_budget else 0
         # the continuation's lease counts it in the window (a crash before this send
         # leaves our own message, still the window's latest, to come back); it goes back
         # to the queue this task came from: a backfill window stays in the backfill lane
-        self.ctx.queue.send(message.continued(record.dispatch + 1), lane=received.lane)
+        self.ctx.queue.send(message.continued(record.dispatch + 1), delay_seconds=delay,
+                            lane=received.lane)
         self.ctx.fault("after_continuation_sent")
         self._ack(received)
-        return Outcome("continued", _stats(pager.stats, record))
+        fields = _stats(pager.stats, record)
+        if delay:
+            fields["delay_s"] = delay
+        return Outcome("continued", fields)
 
     def _give_back(self, received: Received, pager: Pager, owner: str, exc: RetryableError | None) -> Outcome:
         """Hand the task back with its checkpoint intact; it runs again after a delay."""
@@ -263,8 +281,9 @@ class TaskRunner:
             # a duplicate task: the live lease holder works under a message of its own
             self._ack(received)
             return Outcome("done", {"pages": 0, "events": 0, "skipped": "duplicate of a leased task"})
-        # our own message came back while its lease lives on: look again once it expires
-        wait = max(1, math.ceil(record.lease_expiry - self.ctx.clock()) + 1)
+        # leased under no message we know: look again after a lease (no clock of another
+        # process is compared with ours: the scavenger frees a lease whose holder died)
+        wait = math.ceil(self.ctx.settings.worker.lease.total_seconds()) + 1
         self.ctx.queue.change_visibility(received.receipt_handle, wait, received.lane)
         return Outcome("retry", {"pages": 0, "events": 0, "reason": "window leased by a live worker", "retry_in_s": wait})
 

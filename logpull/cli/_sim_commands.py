@@ -21,12 +21,16 @@ def _duration(_ctx: object, _param: object, value: str | None) -> timedelta | No
 
 
 GOOGLE_FAULTS = "429,403_rate,500,503,truncated,not_json,reset"
+VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
 
 
 @click.command()
-@click.option("--api", type=click.Choice(["google", "okta"]), default="google", show_default=True,
-              help="Google Reports activities.list, or Okta System Log /api/v1/logs.")
-@click.option("--token", default="test-token", show_default=True, help="Okta: the API token it accepts.")
+@click.option("--api", type=click.Choice(["google", "okta", *VENDOR_FAKES]), default="google",
+              show_default=True, help="Google Reports activities.list, Okta System Log "
+              "/api/v1/logs, or a fake written from a vendor's docs "
+              "(logpull/simulator/vendors/README.md).")
+@click.option("--token", default="test-token", show_default=True,
+              help="Okta and the vendor fakes: the API token it accepts.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8088, show_default=True, type=int)
 @click.option("--events", default=10_000, show_default=True, type=click.IntRange(0))
@@ -49,14 +53,15 @@ GOOGLE_FAULTS = "429,403_rate,500,503,truncated,not_json,reset"
 @click.option("--quota-per-minute", default=None, type=click.IntRange(1),
               help="Google: requests per clock minute beyond which it answers 429 Quota exceeded.")
 @click.option("--rate-limit", default=None, type=click.IntRange(1),
-              help="Okta: the org's requests per clock minute (X-Rate-Limit-* headers, 429 beyond).")
+              help="Okta: the org's requests per clock minute (X-Rate-Limit-* headers, 429 beyond); "
+              "vendor fakes: requests per the vendor's window (an hour for GitHub, else a minute).")
 def simulate(api: str, token: str, host: str, port: int, events: int, seed: int, start: str, days: float,
              applications: tuple[str, ...], page_latency: float, fault_rate: float, fault_kinds: str | None,
              retry_after: float, token_ttl: float | None, late_fraction: float, late_min: float,
              late_max: float, exclusive_end: bool, quota_per_minute: int | None, rate_limit: int | None) -> None:
-    """Serve an API simulator until interrupted: the Reports API (activities.list) or
-    Okta's System Log, plus /_sim/truth (ground truth) and /_sim/stats. Point a
-    source's api_endpoint at it."""
+    """Serve an API simulator until interrupted: the Reports API (activities.list),
+    Okta's System Log, or a vendor fake (github, slack, onepassword, atlassian, zylo),
+    plus /_sim/truth (ground truth) and /_sim/stats. Point a source's api_endpoint at it."""
     from logpull.simulator import (
         OktaSimulator,
         OktaSimulatorSettings,
@@ -69,26 +74,37 @@ def simulate(api: str, token: str, host: str, port: int, events: int, seed: int,
     try:
         begin = parse_instant(start)
         common.update(start=begin, end=begin + timedelta(days=days))
-        if rate_limit is not None and api == "okta":
+        if rate_limit is not None and api != "google":
             common["rate_limit"] = rate_limit
         if fault_kinds is not None:
             common["fault_kinds"] = tuple(k for k in fault_kinds.split(",") if k)
-        server = (
+        server: Any = (
             ReportsSimulator(SimulatorSettings(**common, applications=applications, retry_after=retry_after,
                                                token_ttl=token_ttl, inclusive_end=not exclusive_end,
                                                quota_per_minute=quota_per_minute))
             if api == "google" else
             OktaSimulator(OktaSimulatorSettings(**common, token=token, cursor_ttl=token_ttl))
+            if api == "okta" else
+            _vendor_fake(api, {**common, "token": token, "cursor_ttl": token_ttl,
+                               "retry_after": retry_after})
         )
     except ValueError as exc:  # pydantic's ValidationError included
         raise click.UsageError(str(exc)) from exc
 
     def ready(url: str) -> None:
-        name = "Reports API" if api == "google" else "Okta System Log"
+        name = {"google": "Reports API", "okta": "Okta System Log"}.get(api, f"{api} fake")
         click.echo(f"{name} simulator: {url}  ({events} events, seed {seed}); Ctrl-C stops", err=True)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
         server.serve(host, port, ready=ready)
+
+
+def _vendor_fake(api: str, settings: dict[str, Any]) -> Any:
+    """A vendor fake of ``logpull.simulator.vendors`` (imported only when asked for)."""
+    from logpull.simulator.vendors import FAKES
+
+    sim_class, settings_class = FAKES[api]
+    return sim_class(settings_class(**settings))
 
 
 @click.command()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from shared.models import Boundary, SourceFailure, SourceMeta, WindowKey, WindowRecord
+from shared.models import Boundary, Sighting, SourceFailure, SourceMeta, WindowKey, WindowRecord
 from shared.settled import SettledMark
 from shared.redact import redact_optional
 from shared.timeutil import format_instant, parse_instant
@@ -67,6 +68,7 @@ def _progress(record: WindowRecord) -> str:
         "boundary_ids": None if _spills(record.boundary) else sorted(record.boundary.ids),
         "boundary_since": record.boundary.since,
         "staged": [list(part) for part in record.staged],
+        **({"ocsf_root": record.ocsf_root} if record.ocsf_root else {}),
         "continuations": record.continuations,
         "token_resets": record.token_resets,
         "rescues": record.rescues,
@@ -143,6 +145,7 @@ def decode_window(item: Item) -> WindowRecord:
         resume_from=parse_instant(resume_from) if resume_from else None,
         boundary=_boundary(progress),
         staged=_staged(progress.get("staged"), int(progress.get("pages", 0))),
+        ocsf_root=progress.get("ocsf_root"),
         continuations=int(progress.get("continuations", 0)),
         token_resets=int(progress.get("token_resets", 0)),
         rescues=int(progress.get("rescues", 0)),
@@ -183,6 +186,7 @@ def decode_meta(item: Item) -> SourceMeta:
         recorded_at=_get_n(item, "recorded_at"),
         failed=decode_failure(_get_s(item, FAILED)),
         settled=decode_settled(_get_s(item, SETTLED_UNTIL), _get_s(item, SETTLED)),
+        sightings=decode_sightings(_get_s(item, SIGHTINGS)),
     )
 
 
@@ -216,3 +220,19 @@ def decode_failure(text: str | None) -> SourceFailure | None:
     data: dict[str, Any] = orjson.loads(text)
     return SourceFailure(reason=str(data.get("reason", "")), error=str(data.get("error", "")),
                          credentials=str(data.get("credentials", "")), at=float(data.get("at", 0.0)))
+
+
+SIGHTINGS = "sightings"
+
+
+def encode_sightings(sightings: Mapping[str, Sighting]) -> dict[str, Any]:
+    data = {name: [seen.mark, seen.at, seen.by, seen.resends] for name, seen in sightings.items()}
+    return {"S": orjson.dumps(data).decode()}
+
+
+def decode_sightings(text: str | None) -> dict[str, Sighting]:
+    if not text:
+        return {}
+    data: dict[str, Any] = orjson.loads(text)
+    return {name: Sighting(mark=str(mark), at=float(at), by=str(by), resends=int(resends))
+            for name, (mark, at, by, resends) in data.items()}

@@ -104,7 +104,11 @@ class DynamoBudgetStore:
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return decode(exc.response.get("Item"))  # type: ignore[arg-type]
+                # AWS returns the old item with the refusal; engines without
+                # ReturnValuesOnConditionCheckFailure (dynalite, older DynamoDB Local) return
+                # none, and neither does AWS when there is no item yet: read it then
+                old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+                return decode(old) if old else self.read(key)
             raise AwsError(f"DynamoDB budget take failed: {exc}") from exc
         except BotoCoreError as exc:
             raise AwsError(f"DynamoDB budget take failed: {exc}") from exc

@@ -1,8 +1,9 @@
 """boto3 clients built from the ``[aws]`` settings.
 
-``endpoint_url`` in the config wins; otherwise boto3 itself honours ``AWS_ENDPOINT_URL``
-(and the per-service ``AWS_ENDPOINT_URL_SQS`` etc.), so the same commands run against
-LocalStack, a moto server or real AWS.
+``endpoint_url`` in the config wins (``dynamodb_endpoint_url`` over it for DynamoDB alone);
+otherwise boto3 itself honours ``AWS_ENDPOINT_URL`` (and the per-service
+``AWS_ENDPOINT_URL_DYNAMODB``, ``AWS_ENDPOINT_URL_SQS`` etc.), so the same commands run
+against LocalStack, a moto server, a DynamoDB engine of its own or real AWS.
 """
 
 from __future__ import annotations
@@ -39,5 +40,12 @@ def _session(region: str) -> boto3.session.Session:
 def client(service: str, aws: AwsSettings, config: Config = _BOTO_CONFIG) -> Any:
     """A boto3 client for ``service`` (sqs, dynamodb, s3, ...)."""
     return _session(aws.region).client(  # type: ignore[call-overload]  # (stubs name each service literally)
-        service, endpoint_url=aws.endpoint_url, config=config
+        service, endpoint_url=endpoint_for(service, aws), config=config
     )
+
+
+def endpoint_for(service: str, aws: AwsSettings) -> str | None:
+    """The configured endpoint of ``service``; None leaves the choice to boto3 (env, AWS)."""
+    if service == "dynamodb" and aws.dynamodb_endpoint_url:
+        return aws.dynamodb_endpoint_url
+    return aws.endpoint_url

@@ -7,6 +7,7 @@ emulator starts, and ``require_emulator`` says how to install it when it is miss
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,35 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0) -> Emulator:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    _serialise_dynamodb()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     return Emulator(server, f"http://{bound_host}:{bound_port}")
+
+
+_DYNAMODB_LOCK = threading.Lock()
+
+
+def _serialise_dynamodb() -> None:
+    """One DynamoDB request at a time, as DynamoDB makes each request atomic.
+
+    moto's server answers on threads and applies a request without isolation: two
+    UpdateItems that create the same item both find none and the later one's new item
+    replaces the earlier one's (its increments are lost), and a TransactWriteItems that
+    fails restores a copy of the whole table taken before it, undoing every write other
+    requests made meanwhile. Seen as budget tokens taken but not counted when four
+    workers took their first tokens together (tests/integration/test_emulator_atomic.py).
+    """
+    from moto.dynamodb.responses import DynamoHandler  # noqa: PLC0415 - the demo extra
+
+    if getattr(DynamoHandler.call_action, "_logpull_serialised", False):
+        return
+    unserialised = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return unserialised(self)
+
+    call_action._logpull_serialised = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]

@@ -1,11 +1,12 @@
 """What a tick reads and writes of the sources' meta items beyond the watermark: every
-meta in a few BatchGetItem calls (100 keys each) instead of a GetItem per source, and
-the settled-until mark, moved forward by one conditional update.
+meta in a few BatchGetItem calls (100 keys each) instead of a GetItem per source, the
+settled-until mark, moved forward by one conditional update, and the scavenger's
+sightings of open windows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared.aws import _dynamo_codec as codec
 from shared.aws.conditional import update_if
 from shared.errors import AwsError
-from shared.models import SourceMeta
+from shared.models import Sighting, SourceMeta
 from shared.settled import SettledMark
 from shared.timeutil import format_instant
 
@@ -54,4 +55,16 @@ def advance_settled(client: Any, table: str, source: str, expected: SettledMark 
         UpdateExpression="SET #until = :u, #totals = :t", ConditionExpression=condition,
         ExpressionAttributeNames={"#until": codec.SETTLED_UNTIL, "#totals": codec.SETTLED},
         ExpressionAttributeValues=values,
+    )
+
+
+def put_sightings(client: Any, table: str, source: str, sightings: Mapping[str, Sighting]) -> bool:
+    """Replace the scavenger's sightings on the source's meta item (False: no item).
+    Last writer wins: every sighting is a true observation of whoever wrote it."""
+    return update_if(
+        client, f"DynamoDB update on table {table}",
+        TableName=table, Key=codec.meta_key_attrs(source),
+        UpdateExpression="SET #s = :s", ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeNames={"#s": codec.SIGHTINGS},
+        ExpressionAttributeValues={":s": codec.encode_sightings(sightings)},
     )

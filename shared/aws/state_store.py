@@ -6,7 +6,7 @@ and the writer's lease, so a stale worker can never overwrite newer progress.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared.aws import _dynamo_codec as codec
 from shared.aws import meta_items
 from shared.errors import AwsError, ConflictError, LeaseLost, ResourceMissing
-from shared.models import SourceFailure, SourceMeta, WindowKey, WindowRecord
+from shared.models import Sighting, SourceFailure, SourceMeta, WindowKey, WindowRecord
 from shared.settled import SettledMark
 
 MAX_TRANSACTION_ITEMS = 100
@@ -43,6 +43,10 @@ class DynamoStateStore:
     def advance_settled(self, source: str, expected: SettledMark | None, mark: SettledMark) -> bool:
         """Move the settled mark from ``expected`` to ``mark`` (see ``meta_items``)."""
         return meta_items.advance_settled(self._client, self._table, source, expected, mark)
+
+    def put_sightings(self, source: str, sightings: Mapping[str, Sighting]) -> bool:
+        """The scavenger's sightings of the source's open windows (see ``meta_items``)."""
+        return meta_items.put_sightings(self._client, self._table, source, sightings)
 
     def record_windows(
         self, expected: SourceMeta | None, new_meta: SourceMeta, windows: Sequence[WindowRecord]
@@ -199,16 +203,25 @@ class DynamoStateStore:
             raise self._error("put", exc) from exc
         return True
 
-    def acquire(self, key: WindowKey, owner: str, lease_until: float, now: float,
+    def acquire(self, key: WindowKey, owner: str, lease_until: float,
                 message_id: str = "", dispatch: int = 0) -> WindowRecord:
-        """Take the lease on an open window (free or expired) for a message that is not
-        older than the window's latest (``dispatch``; the lease makes it the latest).
+        """Take the lease on an open window for a message that is not older than the
+        window's latest (``dispatch``; the lease makes it the latest).
+
+        No clock decides it (``lease_until`` is the holder's own reading, kept for
+        information): a pending window is free, and a running one is taken over only by
+        the message its holder works under (``message_id``), which SQS delivers again
+        only once the holder stopped keeping it invisible (one clock: the queue's). A
+        holder that died without its message coming back is the scavenger's to find.
 
         Raises LeaseLost carrying the current record (``exc.record``) when the window is
-        done, failed, leased by another live worker or dispatched again since; ``exc.record``
+        done, failed, leased by another worker or dispatched again since; ``exc.record``
         is None when the window does not exist. A retried request whose first attempt
-        took the lease but lost its answer finds the lease ours and returns it.
+        took the lease but lost its answer takes it again (the same message).
         """
+        condition = "#state = :pending"
+        if message_id:
+            condition = "(#state = :pending OR (#state = :running AND lease_message = :m))"
         try:
             response = self._client.update_item(
                 TableName=self._table,
@@ -218,15 +231,14 @@ class DynamoStateStore:
                     "version = version + :one, #state = :running, dispatch = :d"
                 ),
                 ConditionExpression=(
-                    "attribute_exists(pk) AND #state IN (:pending, :running) "
-                    "AND lease_expiry < :now AND (attribute_not_exists(dispatch) OR dispatch <= :d)"
+                    f"attribute_exists(pk) AND {condition} "
+                    "AND (attribute_not_exists(dispatch) OR dispatch <= :d)"
                 ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":o": {"S": owner},
                     ":m": {"S": message_id},
                     ":le": codec.n(lease_until),
-                    ":now": codec.n(now),
                     ":d": codec.n(dispatch),
                     ":one": {"N": "1"},
                     ":running": {"S": "running"},
@@ -238,38 +250,32 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc):
                 old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
-                record = codec.decode_window(old) if old else None
-                if (record is not None and record.state == "running" and record.lease_owner == owner
-                        and record.lease_message == message_id and record.lease_expiry == lease_until):
-                    return record  # our own first attempt took it; its answer was lost
-                raise LeaseUnavailable(record) from exc
+                raise LeaseUnavailable(codec.decode_window(old) if old else None) from exc
             raise self._error("update", exc) from exc
         except BotoCoreError as exc:
             raise self._error("update", exc) from exc
         return codec.decode_window(response["Attributes"])
 
     def write(self, record: WindowRecord, expected_version: int, owner: str | None,
-              keep_lease: bool = False, claim_at: float | None = None) -> None:
+              keep_lease: bool = False, claim: bool = False) -> None:
         """Update the window item if it is still at ``expected_version`` under ``owner``.
 
         ``keep_lease`` leaves ``lease_expiry`` as the heartbeat last set it (checkpoints
         must not move the lease past the message's visibility). ``owner=None`` is for
         writers without a lease (the scavenger, operators): the version alone fences them.
-        ``claim_at`` (a clock reading): the write also takes the lease (``record``'s lease
-        fields), only if the window is still pending at ``expected_version`` and no live
-        lease holds it; else ClaimRefused.
+        ``claim``: the write also takes the lease (``record``'s lease fields), only if the
+        window is still pending (unleased) at ``expected_version``; else ClaimRefused.
         """
         names: dict[str, str] = {"#version": "version"}
         values: dict[str, Any] = {":expected": codec.n(expected_version)}
         assignments = []
-        for index, (name, value) in enumerate(codec.update_attrs(record, keep_lease and claim_at is None).items()):
+        for index, (name, value) in enumerate(codec.update_attrs(record, keep_lease and not claim).items()):
             names[f"#a{index}"], values[f":a{index}"] = name, value
             assignments.append(f"#a{index} = :a{index}")
         condition = "#version = :expected"
-        if claim_at is not None:
-            names["#state"], names["#expiry"] = "state", "lease_expiry"
-            values[":pending"], values[":now"] = {"S": "pending"}, codec.n(claim_at)
-            condition += " AND #state = :pending AND #expiry < :now"
+        if claim:
+            names["#state"], values[":pending"] = "state", {"S": "pending"}
+            condition += " AND #state = :pending"
         elif owner:
             names["#owner"], values[":owner"] = "lease_owner", {"S": owner}
             condition += " AND #owner = :owner"
@@ -286,7 +292,7 @@ class DynamoStateStore:
         except ClientError as exc:
             if _conditional_failed(exc) and _already_written(exc, owner, names, values, len(assignments)):
                 return  # botocore retried a write that had succeeded but whose answer was lost
-            if _conditional_failed(exc) and claim_at is not None:
+            if _conditional_failed(exc) and claim:
                 raise ClaimRefused(f"window {record.key} is not untouched at version {expected_version}") from exc
             if _conditional_failed(exc):
                 raise LeaseLost(f"window {record.key} moved on (expected version {expected_version})") from exc

@@ -18,7 +18,7 @@ from shared.verify import compare
 from worker.budget import budget_key
 from tests_e2e_helpers import run_cli
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.engines]  # engines: also on a DynamoDB engine
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
 

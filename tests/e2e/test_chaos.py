@@ -17,7 +17,7 @@ from tests_e2e_helpers import Processes, kill_workers_until, run_cli
 from shared.aws.dead_letters import DeadLetters
 from shared.verify import compare
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.engines]  # engines: also on a DynamoDB engine
 START = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOWS = 24
 BUDGET_SECONDS = 110

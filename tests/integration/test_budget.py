@@ -18,6 +18,7 @@ from shared.config import SourceSettings
 from worker.budget import BudgetWait, Gate, budget_key, interval_for
 from worker.sources.base import RateHeaders
 
+pytestmark = pytest.mark.engines  # also on a DynamoDB engine
 START = 1_800_000_000.0
 
 

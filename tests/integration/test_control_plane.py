@@ -21,7 +21,7 @@ from orchestrator.tick import Orchestrator
 from shared.models import FINAL_PASS, SourceMeta, WindowKey, WindowRecord
 from shared.settled import SettledMark
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.engines]  # engines: also on a DynamoDB engine
 
 
 def at(hours: float) -> Callable[[], float]:

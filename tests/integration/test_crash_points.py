@@ -17,7 +17,7 @@ from shared.verify import compare
 from worker.context import WorkerContext
 from worker.loop import work
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.engines]  # engines: also on a DynamoDB engine
 START = datetime(2026, 11, 1, tzinfo=UTC)
 POINTS = ["after_fetch", "after_stage", "after_checkpoint", "after_publish", "after_release",
           "after_continuation_sent"]

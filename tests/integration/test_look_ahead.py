@@ -43,9 +43,9 @@ def first_page_reads(sim: Any) -> Counter[tuple[str, str]]:
 
 def test_a_page_read_ahead_for_a_window_already_in_progress_is_dropped(
         make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
-    """A fresh-looking message (first delivery, no continuation) for a window a dead
-    worker already half read, as the scavenger sends: the page read ahead is thrown away
-    and the run resumes from the checkpoint."""
+    """A fresh-looking message (first delivery, no continuation) for a window a worker
+    already half read and handed back (a copy of the first task that a repeated send
+    left): the page read ahead is thrown away and the run resumes from the checkpoint."""
     sim, stack = stack_with_windows(make_stack, simulator, hours=1)
     hits = []
 
@@ -62,7 +62,10 @@ def test_a_page_read_ahead_for_a_window_already_in_progress_is_dropped(
     time.sleep(1.3)  # the dead worker's message and lease expire
     [dead] = stack.queue.receive(1, 0, 30)
     stack.queue.delete(dead.receipt_handle, dead.lane)  # gone, as if it had gone to the DLQ
-    stack.queue.send(TaskMessage.for_window(window.key))  # like a rescue: receive count 1
+    released = window.evolve(version=window.version + 1, state="pending", lease_owner=None, lease_expiry=0.0,
+                             lease_message=None)  # handed back (a give-back keeps the dispatch)
+    stack.store.write(released, window.version, owner=None)
+    stack.queue.send(TaskMessage.for_window(window.key))  # the copy: receive count 1, dispatch 0
     work(WorkerContext.from_settings(stack.settings), until_idle=True)
     [window] = list(stack.store.list_windows("gws-login"))
     assert window.state == "done"

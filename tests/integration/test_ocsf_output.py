@@ -139,3 +139,36 @@ def test_without_ocsf_url_nothing_else_is_written(make_stack: Callable[..., Any]
     work(ctx, until_idle=True)
     assert compare(sim.ground_truth(), stack.committed(), api.kind).missing == 0
     assert not list(tmp_path.glob("*-ocsf")) and list(iter_committed_files(stack.sink_root))
+
+
+def test_a_part_staged_with_ocsf_is_published_there_after_ocsf_url_was_unset(
+        make_stack: Callable[..., Any], simulator: Callable[..., Any]) -> None:
+    """A run dies after a checkpoint that accepted a part with both halves; the operator
+    then removes ``ocsf_url``. The roll-forward publishes the part's OCSF half to the
+    root it was staged under (the checkpoint names it) and cleans that root's staging:
+    nothing is left there forever, and the OCSF output holds every event committed while
+    OCSF was on."""
+    sim = simulator(events=120, seed=7, start=START, end=START + timedelta(hours=1))
+    stack = make_stack(sim.url, ocsf=True, source={"end": "2026-11-01T01:00:00Z", "page_size": 40},
+                       worker={"lease": "1s", "task_deadline": "30s"})
+    Orchestrator(stack.settings, stack.store, stack.queue).tick()
+    crash = CrashAt("after_checkpoint", {1})
+    with pytest.raises(Crash):
+        work(WorkerContext.from_settings(stack.settings, fault=crash), max_tasks=1)
+    [window] = list(stack.store.list_windows("gws-login"))
+    assert window.staged and window.ocsf_root == stack.settings.sink.ocsf_url
+    first_part = window.events
+
+    sink = stack.settings.sink.model_copy(update={"ocsf_url": None})
+    time.sleep(1.3)  # the dead worker's message becomes visible, its lease expired
+    without = stack.settings.model_copy(update={"sink": sink})
+    work(WorkerContext.from_settings(without), until_idle=True)
+
+    result = compare(sim.ground_truth(), stack.committed())
+    assert (result.expected, result.missing, result.duplicates) == (120, 0, 0), result
+    assert result.unexpected == 0, result
+    ocsf_root = Path(str(stack.settings.sink.ocsf_url).removeprefix("file://"))
+    files = [p.relative_to(ocsf_root) for p in ocsf_root.rglob("*") if p.is_file()]
+    left = [p for p in files if any(n.startswith(("_", ".")) for n in p.parts)]
+    assert left == [], "the OCSF half was left in staging"
+    assert len(ocsf_output(stack.settings)) == first_part

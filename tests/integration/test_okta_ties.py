@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import ticking_clock
 from fake_okta_tie_api import OktaTieApi
 
 from orchestrator.tick import Orchestrator
@@ -74,8 +75,10 @@ def first_pass(make_stack: Callable[..., Any], api: OktaTieApi) -> tuple[Any, Wo
     expiring at each continuation; the stack and the worker context (to run on)."""
     stack = make_stack(source={**OKTA, "late_horizon": "30d"},
                        worker={"lease": "5s", "task_deadline": "1s", "receive_wait": "1s"})
-    Orchestrator(stack.settings, stack.store, stack.queue).tick()
-    ctx = with_api(WorkerContext.from_settings(stack.settings, fault=expiring(api)), api)
+    # read two hours after the window: inside its 30-day late horizon, whatever the day
+    now = ticking_clock(START + timedelta(hours=2))
+    Orchestrator(stack.settings, stack.store, stack.queue, clock=now).tick()
+    ctx = with_api(WorkerContext.from_settings(stack.settings, fault=expiring(api), clock=now), api)
     work(ctx, until_idle=True, max_tasks=30)
     return stack, ctx
 

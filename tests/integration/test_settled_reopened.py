@@ -16,7 +16,7 @@ from orchestrator.tick import Orchestrator
 from shared.aws.dead_letters import DeadLetters
 from shared.models import FINAL_PASS, TaskMessage, WindowRecord, parse_task
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.engines]  # engines: also on a DynamoDB engine
 
 
 def at(hours: float) -> Callable[[], float]:
@@ -66,6 +66,7 @@ def test_a_failed_window_redriven_after_the_mark_moved_is_still_seen_and_rescued
     assert stack.store.get_window(failed.key).state == "pending"
     assert [t.key for t in _drain(stack)] == [failed.key]  # the redriven task, then its worker died
 
+    assert orchestrator(stack, 19).tick().rescued[source.id] == 0  # seen pending, with no message
     for tick in (warm, orchestrator(stack, 21)):  # warm; cold, once the rescued one stalled again
         result = tick.tick()
         assert failed.key in [w.key for w in result.windows[source.id]]

@@ -11,7 +11,7 @@ from shared.aws.state_store import LeaseUnavailable
 from shared.errors import ConflictError, LeaseLost
 from shared.models import Boundary, SourceMeta, WindowKey, WindowRecord
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.engines]  # engines: also on a DynamoDB engine
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
@@ -40,7 +40,7 @@ def test_record_windows_is_one_conditional_transaction(make_stack: Callable[...,
 def test_round_trip_of_every_field(make_stack: Callable[..., object]) -> None:
     store = make_stack().store  # type: ignore[attr-defined]
     store.record_windows(None, meta(1, T0 + HOUR), windows(1))
-    record = store.acquire(windows(1)[0].key, "me", 100.0, 1.0)
+    record = store.acquire(windows(1)[0].key, "me", 100.0)
     full = record.evolve(version=record.version + 1, next_token="tok", pages=3, events=250,
                          boundary=Boundary("2026-11-01T00:10:00.000Z", frozenset({"a", "b"})),
                          staged=((1, "_staging/x"), (2, "_staging/y")), resume_from=T0 + timedelta(minutes=5), token_resets=1)
@@ -65,17 +65,21 @@ def test_an_item_from_before_group_checkpoints_still_rolls_forward(make_stack: C
     assert store.get_window(record.key).staged == ((2, "_staging/old-part"),)
 
 
-def test_lease_excludes_others_until_it_expires(make_stack: Callable[..., object]) -> None:
+def test_a_lease_is_taken_over_only_by_its_own_message_come_back(make_stack: Callable[..., object]) -> None:
+    """No clock decides a takeover (a worker's clock may be a minute off another's): a
+    lease whose expiry passed on any clock stays with its holder; only the message it
+    works under, which SQS delivers again once the holder stopped extending it, takes
+    it over."""
     store = make_stack().store  # type: ignore[attr-defined]
     store.record_windows(None, meta(1, T0 + HOUR), windows(1))
     key = windows(1)[0].key
-    mine = store.acquire(key, "a", lease_until=100.0, now=10.0)
+    mine = store.acquire(key, "a", lease_until=100.0, message_id="m1")
     assert mine.lease_owner == "a" and mine.state == "running" and mine.version == 1
-    with pytest.raises(LeaseUnavailable) as caught:
-        store.acquire(key, "b", lease_until=150.0, now=50.0)
+    with pytest.raises(LeaseUnavailable) as caught:  # a's lease "expired" long ago by b's clock
+        store.acquire(key, "b", lease_until=9e9, message_id="m2")
     assert caught.value.record is not None and caught.value.record.lease_owner == "a"
-    theirs = store.acquire(key, "b", lease_until=250.0, now=101.0)  # a's lease expired
-    assert theirs.version == 2
+    theirs = store.acquire(key, "b", lease_until=250.0, message_id="m1")  # a's message came back
+    assert theirs.version == 2 and theirs.lease_owner == "b"
     # a's checkpoint is fenced off: wrong owner and stale version
     with pytest.raises(LeaseLost):
         store.write(mine.evolve(version=2, pages=1), mine.version, "a")
@@ -87,13 +91,13 @@ def test_done_windows_cannot_be_leased_and_unknown_ones_say_so(make_stack: Calla
     store = make_stack().store  # type: ignore[attr-defined]
     store.record_windows(None, meta(1, T0 + HOUR), windows(1))
     key = windows(1)[0].key
-    record = store.acquire(key, "a", 100.0, 1.0)
+    record = store.acquire(key, "a", 100.0, "m1")
     store.write(record.evolve(version=record.version + 1, state="done"), record.version, "a")
     with pytest.raises(LeaseUnavailable) as caught:
-        store.acquire(key, "b", 100.0, 1000.0)
+        store.acquire(key, "b", 100.0, "m1")
     assert caught.value.record is not None and caught.value.record.state == "done"
     with pytest.raises(LeaseUnavailable) as missing:
-        store.acquire(WindowKey("gws-login", T0 - HOUR, T0), "b", 100.0, 1.0)
+        store.acquire(WindowKey("gws-login", T0 - HOUR, T0), "b", 100.0)
     assert missing.value.record is None
 
 
@@ -113,17 +117,17 @@ def test_a_claiming_checkpoint_takes_only_an_untouched_unleased_window(make_stac
     first, second = (w.key for w in windows(2))
     mine = WindowRecord(key=first, state="running", version=1, pages=1, next_token="t", lease_owner="me",
                         lease_expiry=100.0, lease_message="m1")
-    store.write(mine, 0, "me", claim_at=50.0)
+    store.write(mine, 0, "me", claim=True)
     assert store.get_window(first) == mine
     with pytest.raises(ClaimRefused):  # no longer untouched
-        store.write(mine.evolve(version=1), 0, "other", claim_at=60.0)
-    leased = store.acquire(second, "a", lease_until=100.0, now=10.0)  # pending → running, leased
+        store.write(mine.evolve(version=1), 0, "other", claim=True)
+    leased = store.acquire(second, "a", lease_until=100.0)  # pending → running, leased
     with pytest.raises(ClaimRefused):  # touched and leased
-        store.write(leased.evolve(lease_owner="b"), 0, "b", claim_at=50.0)
+        store.write(leased.evolve(lease_owner="b"), 0, "b", claim=True)
     released = leased.evolve(version=leased.version + 1, state="pending", lease_owner=None, lease_expiry=0.0)
     store.write(released, leased.version, "a")
     with pytest.raises(ClaimRefused):  # pending again, but not at version 0
-        store.write(released.evolve(lease_owner="b"), 0, "b", claim_at=200.0)
+        store.write(released.evolve(lease_owner="b"), 0, "b", claim=True)
 
 
 def test_a_write_repeated_after_its_answer_was_lost_is_recognised(make_stack: Callable[..., object]) -> None:
@@ -133,10 +137,11 @@ def test_a_write_repeated_after_its_answer_was_lost_is_recognised(make_stack: Ca
     store = make_stack().store  # type: ignore[attr-defined]
     store.record_windows(None, meta(1, T0 + HOUR), windows(1))
     key = windows(1)[0].key
-    mine = store.acquire(key, "me", 100.0, 1.0, message_id="m1")
-    assert store.acquire(key, "me", 100.0, 1.0, message_id="m1") == mine  # the retry of the same request
+    store.acquire(key, "me", 100.0, message_id="m1")
+    mine = store.acquire(key, "me", 100.0, message_id="m1")  # the retry of the same request
+    assert mine.lease_owner == "me" and mine.lease_message == "m1"
     with pytest.raises(LeaseUnavailable):
-        store.acquire(key, "me", 100.0, 1.0, message_id="m2")  # not the same request
+        store.acquire(key, "me", 100.0, message_id="m2")  # not the same request
     checkpoint = mine.evolve(version=mine.version + 1, next_token="t2", pages=1, events=10, lease_expiry=0.0,
                              boundary=Boundary("2026-11-01T00:50:00.000Z", frozenset({"a"})))
     store.write(checkpoint, mine.version, "me", keep_lease=True)
@@ -154,14 +159,28 @@ def test_an_older_message_cannot_lease_a_window_dispatched_again(make_stack: Cal
     store = make_stack().store  # type: ignore[attr-defined]
     store.record_windows(None, meta(1, T0 + HOUR), windows(1))
     key = windows(1)[0].key
-    record = store.acquire(key, "a", 100.0, 1.0)
+    record = store.acquire(key, "a", 100.0)
     released = record.evolve(version=record.version + 1, state="pending", lease_owner=None, lease_expiry=0.0)
     store.write(released, record.version, "a")
-    continued = store.acquire(key, "b", 200.0, 2.0, dispatch=1)  # the continuation
+    continued = store.acquire(key, "b", 200.0, dispatch=1)  # the continuation
     assert continued.dispatch == 1
     store.write(continued.evolve(version=continued.version + 1, state="pending", lease_owner=None,
                                  lease_expiry=0.0), continued.version, "b")
     with pytest.raises(LeaseUnavailable) as caught:
-        store.acquire(key, "c", 300.0, 3.0, dispatch=0)
+        store.acquire(key, "c", 300.0, dispatch=0)
     assert caught.value.record is not None and caught.value.record.dispatch == 1
-    assert store.acquire(key, "c", 300.0, 3.0, dispatch=1).lease_owner == "c"
+    assert store.acquire(key, "c", 300.0, dispatch=1).lease_owner == "c"
+
+
+def test_the_table_is_on_the_backend_the_run_names(make_stack: Callable[..., object], aws_endpoint: str,
+                                                   dynamodb_backend: str | None) -> None:
+    """On a DynamoDB engine the state table is there and not on ``aws_endpoint``, where
+    the queues stay (``aws.dynamodb_endpoint_url``)."""
+    from shared.aws.clients import client
+    from shared.config import AwsSettings
+
+    stack = make_stack()
+    table = stack.settings.aws.table_name  # type: ignore[attr-defined]
+    on_aws = client("dynamodb", AwsSettings(endpoint_url=aws_endpoint)).list_tables()["TableNames"]
+    assert (table in on_aws) == (dynamodb_backend is None)
+    assert stack.store.get_meta("gws-login") is None  # type: ignore[attr-defined]

@@ -40,7 +40,7 @@ class CountingStore:
 
 
 def finish(store: Any, key: WindowKey, started_at: float) -> None:
-    leased = store.acquire(key, "w", lease_until=2e9, now=1.0)
+    leased = store.acquire(key, "w", lease_until=2e9)
     done = leased.evolve(version=leased.version + 1, state="done", pages=1, events=5, started_at=started_at)
     store.write(done, leased.version, "w")
 

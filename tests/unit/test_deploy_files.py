@@ -4,7 +4,7 @@
   and alarms have the settings the README promises; the environment it gives the
   functions is a valid ``Settings``; the table matches ``logpull init``'s; the alarms
   name metrics the code emits; the IAM actions exist and the README lists them.
-* Dockerfile / .dockerignore: slim Python 3.11 base, non-root user, ``logpull work``,
+* Dockerfile / .dockerignore: slim Python 3.13 base, non-root user, ``logpull work``,
   the runtime dependencies without extras.
 * The deployment files and examples point only to documents the repository holds.
 
@@ -246,7 +246,7 @@ def test_functions_run_the_lambda_handlers_of_the_package(template: dict[str, An
     for name, handler in expected.items():
         function = resource(template, name, "AWS::Serverless::Function")
         assert function["Handler"] == handler
-        assert function["Runtime"] == "python3.11"
+        assert function["Runtime"] == "python3.13"
         module, attribute = handler.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module), attribute))
         # an explicit role: SAM adds no managed policies (AWSLambdaSQSQueueExecutionRole
@@ -574,14 +574,14 @@ def final_stage() -> list[tuple[str, str]]:
 DIGEST_PINNED = re.compile(r"(?P<tag>[^@\s]+)@sha256:[0-9a-f]{64}")
 
 
-def test_dockerfile_builds_on_python_311_slim_and_installs_the_package() -> None:
+def test_dockerfile_builds_on_python_313_slim_and_installs_the_package() -> None:
     instructions = dockerfile_instructions()
     bases = [args.split()[0] for word, args in instructions if word == "FROM"]
     assert bases
     for base in bases:
         pinned = DIGEST_PINNED.fullmatch(base)
         assert pinned, f"FROM {base} is not pinned by digest (tag@sha256:<64 hex>)"
-        assert pinned["tag"] in {"python:3.11-slim", "python:3.11-slim-bookworm"}, base
+        assert pinned["tag"] in {"python:3.13-slim", "python:3.13-slim-bookworm"}, base
     assert len(set(bases)) == 1, f"the stages start from different bases: {bases}"
     runs = " ".join(args for word, args in instructions if word == "RUN")
     assert re.search(r"pip install --no-cache-dir (--no-deps )?\.(\s|$)", runs)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from orchestrator.late import due_final_passes, final_pass_due, final_until, needs_final_pass
 from shared.models import FINAL_PASS, WindowKey, WindowRecord
+from shared.timeutil import CLOCK_SKEW
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 W = timedelta(seconds=30)
@@ -25,8 +26,10 @@ def first(i: int, started_offset: float, state: str = "done") -> WindowRecord:
 
 @given(offset=seconds, horizon=horizons, now_offset=seconds)
 def test_final_pass_iff_first_read_began_before_the_horizon(offset: float, horizon: timedelta, now_offset: float) -> None:
+    """... as a worker's clock says, trusted only to CLOCK_SKEW: a clock that runs ahead
+    must not skip a final pass that is needed."""
     window = first(0, offset)
-    assert needs_final_pass(window, horizon) == (offset < horizon.total_seconds())
+    assert needs_final_pass(window, horizon) == (offset < (horizon + CLOCK_SKEW).total_seconds())
     now = window.key.end.timestamp() + now_offset
     due = final_pass_due(window, horizon, now)
     assert due == (needs_final_pass(window, horizon) and now_offset >= horizon.total_seconds())

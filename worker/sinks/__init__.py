@@ -13,16 +13,19 @@ if TYPE_CHECKING:
     from worker.sinks.s3_sink import S3Sink
 
 
-def open_sink(settings: SinkSettings, s3_client_factory: Callable[[], Any] | None = None) -> Sink:
-    """The sink of ``settings.url``; with ``ocsf_url``, a pair that writes both roots
-    (``worker.sinks.ocsf_tee``)."""
+def open_sink(settings: SinkSettings, s3_client_factory: Callable[[], Any] | None = None,
+              ocsf_root: str | None = None) -> Sink:
+    """The sink of ``settings.url``; with ``ocsf_url`` (or ``ocsf_root`` instead: a root a
+    checkpoint names), a pair that writes both roots (``worker.sinks.ocsf_tee``)."""
     raw, raw_suffix = _open(settings.url, settings, s3_client_factory)
-    if settings.ocsf_url is None:
+    ocsf_url = ocsf_root or settings.ocsf_url
+    if ocsf_url is None:
         return raw
     from worker.sinks.ocsf_tee import OcsfTeeSink
 
-    ocsf, ocsf_suffix = _open(settings.ocsf_url, settings, s3_client_factory)
-    return OcsfTeeSink(raw, ocsf, raw_suffix, ocsf_suffix, raw_data=settings.ocsf_raw)
+    ocsf, ocsf_suffix = _open(ocsf_url, settings, s3_client_factory)
+    return OcsfTeeSink(raw, ocsf, raw_suffix, ocsf_suffix, raw_data=settings.ocsf_raw,
+                       ocsf_url=ocsf_url)
 
 
 def _open(url: str, settings: SinkSettings,

@@ -10,7 +10,10 @@ The pair follows the raw sink's protocol (see worker.sinks.base) as one part:
 * ``published`` holds only when both are, so a window is caught up only then.
 
 A part staged before ``ocsf_url`` was set has no OCSF half: its publish (a roll-forward)
-logs ``ocsf_part_missing`` and publishes the raw half alone.
+logs ``ocsf_part_missing`` and publishes the raw half alone. A checkpoint names the OCSF
+root its parts were staged with (``WindowRecord.ocsf_root``): a roll-forward after
+``ocsf_url`` was unset or changed publishes them through a pair for that root
+(``open_sink(..., ocsf_root=...)``) and removes what is left in its staging.
 
 The OCSF part's staged name is the raw one's with the OCSF sink's suffix (the two roots
 may compress differently); its committed name is the raw one's too, under its own root.
@@ -38,8 +41,10 @@ class OcsfRoot(Sink, Protocol):
 
 
 class OcsfTeeSink:
-    def __init__(self, raw: Sink, ocsf: OcsfRoot, raw_suffix: str, ocsf_suffix: str, raw_data: bool = True) -> None:
+    def __init__(self, raw: Sink, ocsf: OcsfRoot, raw_suffix: str, ocsf_suffix: str, *,
+                 raw_data: bool = True, ocsf_url: str | None = None) -> None:
         self.raw, self.ocsf = raw, ocsf
+        self.ocsf_url = ocsf_url  # the OCSF root's url, which a checkpoint names with its parts
         self._raw_suffix, self._ocsf_suffix = raw_suffix, ocsf_suffix
         self.raw_data = raw_data
 

@@ -13,7 +13,9 @@ from shared import redact
 from shared.errors import PermanentError, RetryableError
 from shared.timeutil import canonical_instant
 
-Ordering = Literal["newest_first", "oldest_first"]
+# "none": in no order of time (e.g. by processing time): dedup keeps every identity the pass
+# committed instead of a boundary instant (worker.dedup)
+Ordering = Literal["newest_first", "oldest_first", "none"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,15 @@ class Source(Protocol):
         ``shared.timeutil.format_instant`` writes it (fixed width, so strings compare
         like instants)."""
         ...
+
+
+def request_not_built(exc: Exception) -> PermanentError:
+    """A source's own error while building a request (a setting the API client refuses,
+    e.g. a ``customer_id`` that does not match the Reports API's pattern: TypeError). Every
+    window would fail the same way, so it fails the source once (``source_failure``),
+    like refused credentials, rather than each window after ten tries."""
+    return PermanentError(f"the request cannot be built: {type(exc).__name__}: {exc}",
+                          reason="bad_request", hint="check the source's settings")
 
 
 def classify_status(status: int, detail: str) -> Exception:

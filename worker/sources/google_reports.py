@@ -25,7 +25,16 @@ from googleapiclient.model import JsonModel
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, Query, canonical_times, classify_status, events_from, read_file
+from worker.sources.base import (
+    Ordering,
+    Page,
+    Query,
+    canonical_times,
+    classify_status,
+    events_from,
+    read_file,
+    request_not_built,
+)
 
 SCOPE = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 EDGE_SLACK = timedelta(seconds=1)
@@ -209,7 +218,11 @@ class GoogleReportsSource:
     def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
         self._use_timeout(timeout)
         try:
-            body = self._request(query, token).execute(num_retries=0)
+            request = self._request(query, token)
+        except (TypeError, ValueError, KeyError) as exc:  # the client refuses a parameter
+            raise request_not_built(exc) from exc
+        try:
+            body = request.execute(num_retries=0)
         except HttpError as exc:
             raise classify_http_error(exc, had_token=token is not None) from exc
         except google.auth.exceptions.RefreshError as exc:  # the token endpoint said no

@@ -22,7 +22,17 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.timeutil import canonical_instant, format_instant
-from worker.sources.base import Ordering, Page, RateHeaders, Query, canonical_times, classify_status, events_from, read_file
+from worker.sources.base import (
+    Ordering,
+    Page,
+    Query,
+    RateHeaders,
+    canonical_times,
+    classify_status,
+    events_from,
+    read_file,
+    request_not_built,
+)
 from worker.sources.okta_oauth import AccessTokens, ServiceApp, service_app
 
 EDGE_SLACK = timedelta(seconds=1)  # inclusive/exclusive ends are not documented: see dedup
@@ -160,6 +170,11 @@ class OktaSystemLogSource:
             response = self._get(query, token, min(timeout, 60.0))
         except _TRANSIENT as exc:
             raise RetryableError(f"connection problem: {type(exc).__name__}: {exc}") from exc
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema) as exc:
+            if token is not None:  # a next link as Okta gave it: not our settings
+                raise
+            raise request_not_built(exc) from exc  # the domain or endpoint setting
         except requests.exceptions.InvalidHeader:  # its message quotes the header: the token
             raise PermanentError("the Okta token cannot be sent in an HTTP header",
                                  reason="bad_credentials") from None

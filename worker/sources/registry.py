@@ -18,6 +18,9 @@ GROUP = "logpull.sources"
 BUILTIN = {
     "google_reports": "worker.sources.google_reports:create",
     "okta_system_log": "worker.sources.okta:create",
+    **{kind: "worker.sources.http:create" for kind in (
+        "http", "github_audit_log", "slack_audit_logs", "onepassword_events",
+        "atlassian_org_audit")},
 }
 
 
