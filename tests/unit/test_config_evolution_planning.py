@@ -56,10 +56,11 @@ def simulate_ticks(start: datetime, length: timedelta, target: datetime, recorde
     """What the orchestrator records tick by tick (``Orchestrator._schedule``, pure)."""
     spans = list(recorded)
     watermark = recorded[-1][1] if recorded else start
+    first = recorded[0][0] if recorded else None
     while True:
-        first = min(s for s, _ in spans) if spans else None
         if first is not None and (head := plan_head(start, first, length, limit)):
             spans += head
+            first = head[0][0]
             continue
         planned = plan_windows(max(watermark, start), target, length, limit)
         if not planned:
@@ -75,12 +76,12 @@ def edits(draw: st.DrawFn) -> tuple[list[Span], datetime, timedelta, datetime]:
     old = draw(seconds)
     count = draw(st.integers(min_value=1, max_value=60))
     recorded = [(T0 + i * old, T0 + (i + 1) * old) for i in range(count)]
-    new = draw(seconds)
-    shift = draw(st.integers(min_value=-3 * 86400, max_value=int((count * old).total_seconds()) + 86400))
-    start = T0 + timedelta(seconds=shift)
-    target = max(start, recorded[-1][1]) + draw(st.integers(min_value=0, max_value=40)) * new \
-        + timedelta(seconds=draw(st.integers(min_value=0, max_value=3600)))
-    return recorded, start, new, target
+    new = old * draw(st.sampled_from([1 / 8, 1 / 3, 1 / 2, 2 / 3, 1, 3 / 2, 2, 5, 8]))
+    new = max(timedelta(seconds=1), timedelta(seconds=round(new.total_seconds())))  # ~ hundreds of windows at most
+    fraction = st.floats(min_value=0, max_value=1)
+    start = T0 + (count * old + 3 * new) * draw(fraction) - 3 * new * draw(st.integers(min_value=0, max_value=12))
+    target = max(start, recorded[-1][1]) + new * draw(st.integers(min_value=0, max_value=40)) + new * draw(fraction)
+    return recorded, start.replace(microsecond=0), new, target.replace(microsecond=0)
 
 
 @given(edit=edits(), limit=st.integers(min_value=1, max_value=99))
