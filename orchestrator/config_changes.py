@@ -39,16 +39,23 @@ def recorded_state(store: DynamoStateStore, source: SourceSettings) -> Recorded 
     last = store.window_before(source.id, format_instant(meta.watermark)) or first
     cover = store.window_before(source.id, format_instant(source.start))
     inside = cover is not None and cover.key.start < source.start < cover.key.end
-    return Recorded(meta, (first.key.start, first.key.end), (last.key.start, last.key.end),
-                    (cover.key.start, cover.key.end) if cover and inside else None)
+    return Recorded(
+        meta,
+        (first.key.start, first.key.end),
+        (last.key.start, last.key.end),
+        (cover.key.start, cover.key.end) if cover and inside else None,
+    )
 
 
 def span_words(span: timedelta) -> str:
     days, rest = divmod(int(span.total_seconds()), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
-             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"), (seconds, "second")) if n]
+    parts = [
+        f"{n} {unit}{'s' if n != 1 else ''}"
+        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"), (seconds, "second"))
+        if n
+    ]
     return " ".join(parts) or "0 seconds"
 
 
@@ -56,34 +63,58 @@ def changes(source: SourceSettings, recorded: Recorded | None) -> list[str]:
     """One line per edit that the recorded state does not follow yet or keeps as it was."""
     if recorded is None:
         return []
-    meta, (first, _), (last_start, last_end) = recorded.meta, recorded.first, recorded.last
-    lines = []
-    if source.start < first:
-        lines.append(f"start moved earlier than recorded: {span_words(first - source.start)} to backfill "
-                     f"[{format_instant(source.start)}, {format_instant(first)}), in windows of "
-                     f"{format_duration(source.window)}")
-    elif source.start >= meta.watermark and source.start > first:
-        lines.append(f"start moved past everything recorded (watermark {format_instant(meta.watermark)}): "
-                     f"[{format_instant(meta.watermark)}, {format_instant(source.start)}) is outside the range, "
-                     "not read")
-    elif source.start > first:
-        lines.append(f"start moved later than recorded ({format_instant(first)}): the windows before it are "
-                     "outside the range")
-        if recorded.cover is not None:
-            lines.append(f"start falls inside the recorded window [{format_instant(recorded.cover[0])}, "
-                         f"{format_instant(recorded.cover[1])}): it is kept whole")
-    if last_end - last_start != source.window and (source.end is None or last_end != source.end):
-        lines.append(f"window changed from {format_duration(last_end - last_start)} to "
-                     f"{format_duration(source.window)}: recorded windows keep their bounds, new ones are "
-                     f"{format_duration(source.window)} from {format_instant(max(meta.watermark, source.start))}")
+    meta, (last_start, last_end) = recorded.meta, recorded.last
+    lines = _start_lines(source, recorded)
+    at, length = format_instant, format_duration
+    if last_end - last_start != source.window and last_end != source.end:
+        lines.append(
+            f"window changed from {length(last_end - last_start)} to {length(source.window)}: "
+            f"recorded windows keep their bounds, new ones are {length(source.window)} "
+            f"from {at(max(meta.watermark, source.start))}"
+        )
     if source.end is not None and meta.watermark > source.end:
-        lines.append(f"end moved before what is recorded (watermark {format_instant(meta.watermark)}): windows "
-                     "past it are outside the range (any already queued are still read)")
+        lines.append(
+            f"end moved before what is recorded (watermark {at(meta.watermark)}): windows "
+            "past it are outside the range (any already queued are still read)"
+        )
     horizon = _settled_horizon(meta)
     if horizon is not None and horizon != source.effective_late_horizon:
-        lines.append(f"late_horizon changed from {format_duration(horizon)} to "
-                     f"{format_duration(source.effective_late_horizon)}: the settled windows are judged again "
-                     "(once); passes already recorded stay")
+        lines.append(
+            f"late_horizon changed from {length(horizon)} to "
+            f"{length(source.effective_late_horizon)}: the settled windows are judged "
+            "again (once); passes already recorded stay"
+        )
+    return lines
+
+
+def _start_lines(source: SourceSettings, recorded: Recorded) -> list[str]:
+    at, start, first, watermark = (
+        format_instant,
+        source.start,
+        recorded.first[0],
+        recorded.meta.watermark,
+    )
+    if start < first:
+        return [
+            f"start moved earlier than recorded: {span_words(first - start)} to backfill "
+            f"[{at(start)}, {at(first)}), in windows of {format_duration(source.window)}"
+        ]
+    if start >= watermark and start > first:
+        return [
+            f"start moved past everything recorded (watermark {at(watermark)}): "
+            f"[{at(watermark)}, {at(start)}) is outside the range, not read"
+        ]
+    if start == first:
+        return []
+    lines = [
+        f"start moved later than recorded ({at(first)}): "
+        "the windows before it are outside the range"
+    ]
+    if recorded.cover is not None:
+        lines.append(
+            f"start falls inside the recorded window [{at(recorded.cover[0])}, "
+            f"{at(recorded.cover[1])}): it is kept whole"
+        )
     return lines
 
 

@@ -23,7 +23,11 @@ def align_down(instant: datetime, origin: datetime, length: timedelta) -> dateti
 
 
 def plan_windows(
-    watermark: datetime, horizon: datetime, length: timedelta, limit: int, end: datetime | None = None
+    watermark: datetime,
+    horizon: datetime,
+    length: timedelta,
+    limit: int,
+    end: datetime | None = None,
 ) -> list[Span]:
     """Consecutive full windows ``[w, w+length)`` from ``watermark`` while they end at or
     before ``horizon`` (``now - settle``), at most ``limit`` of them. A source's ``end``
@@ -43,7 +47,9 @@ def plan_windows(
     return windows
 
 
-def plan_head(start: datetime, first_recorded: datetime, length: timedelta, limit: int) -> list[Span]:
+def plan_head(
+    start: datetime, first_recorded: datetime, length: timedelta, limit: int
+) -> list[Span]:
     """The windows of ``[start, first_recorded)`` (``start`` moved earlier than anything
     recorded), of ``length`` from ``start`` with the last one cut short to meet the first
     recorded window: the ``limit`` of them nearest ``first_recorded`` (a tick records the
@@ -54,7 +60,10 @@ def plan_head(start: datetime, first_recorded: datetime, length: timedelta, limi
         return []
     count = -(-(first_recorded - start) // length)  # ceil
     first = max(0, count - limit)
-    return [(start + k * length, min(start + (k + 1) * length, first_recorded)) for k in range(first, count)]
+    return [
+        (start + k * length, min(start + (k + 1) * length, first_recorded))
+        for k in range(first, count)
+    ]
 
 
 def covering(start: datetime, recorded: Iterable[Span]) -> Span | None:
@@ -70,8 +79,13 @@ def walk_start(start: datetime, recorded: Iterable[Span]) -> datetime:
     return cover[0] if cover else start
 
 
-def layout(start: datetime, length: timedelta, target: datetime, recorded: Iterable[Span],
-           end: datetime | None = None) -> list[Span]:
+def layout(
+    start: datetime,
+    length: timedelta,
+    target: datetime,
+    recorded: Iterable[Span],
+    end: datetime | None = None,
+) -> list[Span]:
     """Every window of the configured range ``[start, target)`` once the planner is done:
     the recorded windows that reach into it (in their own bounds), the head before the
     first of them (``plan_head``) and the windows planned after the last (``plan_windows``
@@ -82,6 +96,6 @@ def layout(start: datetime, length: timedelta, target: datetime, recorded: Itera
     out = plan_head(start, spans[0][0], length, 10**9)
     for span, after in zip(spans, [*spans[1:], None], strict=True):
         out.append(span)
-        if after is not None and span[1] < after[0]:  # a hole in the record: it counts, as not recorded
+        if after is not None and span[1] < after[0]:  # a hole in the record: counted, not recorded
             out += plan_head(span[1], after[0], length, 10**9)
     return out + plan_windows(max(spans[-1][1], start), target, length, 10**9, end)

@@ -19,7 +19,12 @@ HOUR = timedelta(hours=1)
 
 
 def source(**over: Any) -> SourceSettings:
-    keys: dict[str, Any] = {"id": "gws-login", "start": "2026-11-01T00:00:00Z", "window": "1h", "late_horizon": "1h"}
+    keys: dict[str, Any] = {
+        "id": "gws-login",
+        "start": "2026-11-01T00:00:00Z",
+        "window": "1h",
+        "late_horizon": "1h",
+    }
     return SourceSettings(**{**keys, **over})
 
 
@@ -35,29 +40,61 @@ def test_nothing_changed_says_nothing() -> None:
     assert changes(source(), None) == []  # nothing recorded yet
 
 
-@pytest.mark.parametrize(("over", "cover", "expected"), [
-    ({"start": "2026-10-30T00:00:00Z"}, None,
-     ["start moved earlier than recorded: 2 days to backfill [2026-10-30T00:00:00.000Z, 2026-11-01T00:00:00.000Z), "
-      "in windows of 1h"]),
-    ({"start": "2026-11-01T03:00:00Z"}, None,
-     ["start moved later than recorded (2026-11-01T00:00:00.000Z): the windows before it are outside the range"]),
-    ({"start": "2026-11-01T03:20:00Z"}, (T0 + 3 * HOUR, T0 + 4 * HOUR),
-     ["start moved later than recorded (2026-11-01T00:00:00.000Z): the windows before it are outside the range",
-      "start falls inside the recorded window [2026-11-01T03:00:00.000Z, 2026-11-01T04:00:00.000Z): "
-      "it is kept whole"]),
-    ({"start": "2026-11-01T12:00:00Z"}, None,
-     ["start moved past everything recorded (watermark 2026-11-01T10:00:00.000Z): "
-      "[2026-11-01T10:00:00.000Z, 2026-11-01T12:00:00.000Z) is outside the range, not read"]),
-    ({"window": "30m"}, None,
-     ["window changed from 1h to 30m: recorded windows keep their bounds, new ones are 30m from "
-      "2026-11-01T10:00:00.000Z"]),
-    ({"end": "2026-11-01T08:00:00Z"}, None,
-     ["end moved before what is recorded (watermark 2026-11-01T10:00:00.000Z): windows past it are outside the "
-      "range (any already queued are still read)"]),
-    ({"late_horizon": "2h"}, None,
-     ["late_horizon changed from 1h to 2h: the settled windows are judged again (once); passes already "
-      "recorded stay"]),
-])
-def test_each_edit_is_explained(over: dict[str, Any], cover: tuple[datetime, datetime] | None,
-                                expected: list[str]) -> None:
+H0, H3, H4 = "2026-11-01T00:00:00.000Z", "2026-11-01T03:00:00.000Z", "2026-11-01T04:00:00.000Z"
+H10, H12 = "2026-11-01T10:00:00.000Z", "2026-11-01T12:00:00.000Z"
+LATER = f"start moved later than recorded ({H0}): the windows before it are outside the range"
+EDITS: list[tuple[dict[str, Any], tuple[datetime, datetime] | None, list[str]]] = [
+    (
+        {"start": "2026-10-30T00:00:00Z"},
+        None,
+        [
+            "start moved earlier than recorded: 2 days to backfill "
+            f"[2026-10-30T00:00:00.000Z, {H0}), in windows of 1h"
+        ],
+    ),
+    ({"start": "2026-11-01T03:00:00Z"}, None, [LATER]),
+    (
+        {"start": "2026-11-01T03:20:00Z"},
+        (T0 + 3 * HOUR, T0 + 4 * HOUR),
+        [LATER, f"start falls inside the recorded window [{H3}, {H4}): it is kept whole"],
+    ),
+    (
+        {"start": "2026-11-01T12:00:00Z"},
+        None,
+        [
+            f"start moved past everything recorded (watermark {H10}): "
+            f"[{H10}, {H12}) is outside the range, not read"
+        ],
+    ),
+    (
+        {"window": "30m"},
+        None,
+        [
+            "window changed from 1h to 30m: recorded windows keep their bounds, "
+            f"new ones are 30m from {H10}"
+        ],
+    ),
+    (
+        {"end": "2026-11-01T08:00:00Z"},
+        None,
+        [
+            f"end moved before what is recorded (watermark {H10}): windows past it are outside "
+            "the range (any already queued are still read)"
+        ],
+    ),
+    (
+        {"late_horizon": "2h"},
+        None,
+        [
+            "late_horizon changed from 1h to 2h: the settled windows are judged again (once); "
+            "passes already recorded stay"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("over", "cover", "expected"), EDITS)
+def test_each_edit_is_explained(
+    over: dict[str, Any], cover: tuple[datetime, datetime] | None, expected: list[str]
+) -> None:
     assert changes(source(**over), recorded(cover)) == expected

@@ -20,10 +20,15 @@ def contiguous(spans: list[Span]) -> bool:
     return all(a[1] == b[0] for a, b in pairwise(spans)) and all(s < e for s, e in spans)
 
 
-@given(length=seconds, ahead=st.integers(min_value=0, max_value=400), part=st.integers(min_value=0, max_value=86400),
-       limit=st.integers(min_value=1, max_value=150))
+@given(
+    length=seconds,
+    ahead=st.integers(min_value=0, max_value=400),
+    part=st.integers(min_value=0, max_value=86400),
+    limit=st.integers(min_value=1, max_value=150),
+)
 def test_the_head_meets_the_first_recorded_window_and_records_backwards(
-        length: timedelta, ahead: int, part: int, limit: int) -> None:
+    length: timedelta, ahead: int, part: int, limit: int
+) -> None:
     first = T0 + ahead * length + timedelta(seconds=part)
     whole = plan_head(T0, first, length, 10**9)
     assert contiguous(whole)
@@ -42,17 +47,23 @@ def test_the_head_meets_the_first_recorded_window_and_records_backwards(
     assert pieces == whole
 
 
-@given(length=seconds, whole=st.integers(min_value=0, max_value=300), part=st.integers(min_value=0, max_value=86400))
+@given(
+    length=seconds,
+    whole=st.integers(min_value=0, max_value=300),
+    part=st.integers(min_value=0, max_value=86400),
+)
 def test_end_cuts_the_last_window_short_and_nothing_past_it_is_planned(
-        length: timedelta, whole: int, part: int) -> None:
+    length: timedelta, whole: int, part: int
+) -> None:
     end = T0 + whole * length + timedelta(seconds=part) + timedelta(seconds=1)
     windows = plan_windows(T0, end + timedelta(days=30), length, 10**9, end)
     assert contiguous(windows) and windows[0][0] == T0 and windows[-1][1] == end
     assert all(e - s == length for s, e in windows[:-1])
 
 
-def simulate_ticks(start: datetime, length: timedelta, target: datetime, recorded: list[Span],
-                   limit: int) -> list[Span]:
+def simulate_ticks(
+    start: datetime, length: timedelta, target: datetime, recorded: list[Span], limit: int
+) -> list[Span]:
     """What the orchestrator records tick by tick (``Orchestrator._schedule``, pure)."""
     spans = list(recorded)
     watermark = recorded[-1][1] if recorded else start
@@ -77,16 +88,27 @@ def edits(draw: st.DrawFn) -> tuple[list[Span], datetime, timedelta, datetime]:
     count = draw(st.integers(min_value=1, max_value=60))
     recorded = [(T0 + i * old, T0 + (i + 1) * old) for i in range(count)]
     new = old * draw(st.sampled_from([1 / 8, 1 / 3, 1 / 2, 2 / 3, 1, 3 / 2, 2, 5, 8]))
-    new = max(timedelta(seconds=1), timedelta(seconds=round(new.total_seconds())))  # ~ hundreds of windows at most
+    new = max(
+        timedelta(seconds=1), timedelta(seconds=round(new.total_seconds()))
+    )  # ~ hundreds of windows at most
     fraction = st.floats(min_value=0, max_value=1)
-    start = T0 + (count * old + 3 * new) * draw(fraction) - 3 * new * draw(st.integers(min_value=0, max_value=12))
-    target = max(start, recorded[-1][1]) + new * draw(st.integers(min_value=0, max_value=40)) + new * draw(fraction)
+    start = (
+        T0
+        + (count * old + 3 * new) * draw(fraction)
+        - 3 * new * draw(st.integers(min_value=0, max_value=12))
+    )
+    target = (
+        max(start, recorded[-1][1])
+        + new * draw(st.integers(min_value=0, max_value=40))
+        + new * draw(fraction)
+    )
     return recorded, start.replace(microsecond=0), new, target.replace(microsecond=0)
 
 
 @given(edit=edits(), limit=st.integers(min_value=1, max_value=99))
 def test_the_layout_is_what_the_ticks_record_over_the_configured_range(
-        edit: tuple[list[Span], datetime, timedelta, datetime], limit: int) -> None:
+    edit: tuple[list[Span], datetime, timedelta, datetime], limit: int
+) -> None:
     recorded, start, length, target = edit
     expected = layout(start, length, target, recorded)
     ticked = simulate_ticks(start, length, target, recorded, limit)
@@ -94,10 +116,16 @@ def test_the_layout_is_what_the_ticks_record_over_the_configured_range(
     assert in_range == expected  # the run waits for exactly what the planner records
     assert contiguous(expected)
     if expected:
-        assert expected[0][0] == walk_start(start, recorded) <= start  # the range from start is covered
+        assert (
+            expected[0][0] == walk_start(start, recorded) <= start
+        )  # the range from start is covered
         assert expected[-1][1] <= max(target, recorded[-1][1])
-        assert target - expected[-1][1] < length or expected[-1] in recorded  # nothing due is left out
-    assert set(recorded) & set(expected) == {w for w in recorded if w[1] > start and w[0] < target}  # kept whole
+        assert (
+            target - expected[-1][1] < length or expected[-1] in recorded
+        )  # nothing due is left out
+    assert set(recorded) & set(expected) == {
+        w for w in recorded if w[1] > start and w[0] < target
+    }  # kept whole
     assert all(e - s <= length for s, e in expected if (s, e) not in recorded)
 
 
