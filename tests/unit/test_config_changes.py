@@ -3,15 +3,19 @@ state (README, "Editing the config"): one line per edit, none when nothing chang
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from logpull.cli._render import print_status
 from orchestrator.config_changes import Recorded, changes
 from orchestrator.settled import basis
+from orchestrator.status import source_report
 from shared.config import SourceSettings
-from shared.models import SourceMeta
+from shared.models import SourceMeta, WindowKey, WindowRecord
 from shared.settled import SettledMark
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -98,3 +102,20 @@ def test_each_edit_is_explained(
     over: dict[str, Any], cover: tuple[datetime, datetime] | None, expected: list[str]
 ) -> None:
     assert changes(source(**over), recorded(cover)) == expected
+
+
+def test_status_shows_the_edit_beside_the_ledger() -> None:
+    """`logpull status`: a `config:` line; the ledger counts from the new start."""
+    edited = source(start="2026-10-31T00:00:00Z")
+    windows = [
+        WindowRecord(key=WindowKey("gws-login", T0 + i * HOUR, T0 + (i + 1) * HOUR), state="done")
+        for i in range(10)
+    ]
+    meta = SourceMeta("gws-login", T0 + 10 * HOUR, T0 + 10 * HOUR, version=3)
+    report = source_report(edited, meta, windows, (T0 + 11 * HOUR).timestamp())
+    assert report["complete_until"] == "2026-10-31T00:00:00.000Z"  # the day before is not read yet
+    out = io.StringIO()
+    console = Console(file=out, width=80, no_color=True, color_system=None, force_terminal=False)
+    queue = {"visible": 0, "in_flight": 0, "delayed": 0, "dlq": 0}
+    print_status({"sources": {"gws-login": report}, "queue": queue, "as_of": H10}, console)
+    assert "config: start moved earlier than recorded: 1 day to backfill" in out.getvalue()
