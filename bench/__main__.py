@@ -12,6 +12,7 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,20 @@ from bench import _budget as budget
 from bench import _figures as fig
 from bench._control_plane import control_plane
 from bench._fairness import fairness
+from bench._okta_engine import okta_engine
 from shared.aws.emulator import use_dummy_credentials
 
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"events": 300_000, "repeats": 3, "windows": 192, "pages_per_window": 3, "workers": [1, 2, 4, 8],
              "requests_events": 300_000, "kills": 5, "memory_events": 20_000, "control_plane": (10, 30, 8),
              "budget": {"pages": 900, "per_minute": 600, "workers": 8}, "okta": {"pages": 100, "rate_limit": 40},
-             "budget_aws": {"pages": 120, "per_minute": 600, "workers": 4}},
+             "budget_aws": {"pages": 120, "per_minute": 600, "workers": 4},
+             "okta_engine": {"events": 100_000, "days": 2.0, "blocks": 3, "events_at_50ms": 100_000}},
     "quick": {"events": 3_000, "repeats": 1, "windows": 8, "pages_per_window": 1, "workers": [1, 2],
               "requests_events": 3_000, "kills": 1, "memory_events": 1_000, "control_plane": (2, 10, 6),
               "budget": {"pages": 30, "per_minute": 600, "workers": 4}, "okta": {"pages": 30, "rate_limit": 600},
-              "budget_aws": {"pages": 30, "per_minute": 600, "workers": 2}},
+              "budget_aws": {"pages": 30, "per_minute": 600, "workers": 2},
+              "okta_engine": {"events": 3_000, "days": 0.25, "blocks": 1, "events_at_50ms": 3_000}},
 }
 
 
@@ -40,7 +44,7 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
                                            "platform": platform.platform()}, "size": size}
     with tempfile.TemporaryDirectory(prefix="logpull-bench-") as tmp:
         work = Path(tmp)
-        steps = [
+        steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
             # the median of a few runs side by side: one run on a shared machine is noisy
             ("ceiling", lambda: fig.ceiling(work, sizes["events"], repeats=sizes["repeats"])),
             # the same with an API that takes 50 ms a page (the real one takes longer)
@@ -54,6 +58,8 @@ def run(size: str, out: Path | None) -> dict[str, Any]:
             ("okta_pacing", lambda: budget.okta_pacing(work, workers=4, **sizes["okta"])),
             ("budget_aws_requests", lambda: budget.aws_overhead(work, **sizes["budget_aws"])),
             ("fairness", lambda: fairness(work, size)),
+            # the http engine beside the hand-written Okta module, same simulator and workload
+            ("okta_engine", lambda: okta_engine(work, **sizes["okta_engine"])),
         ]
         for name, step in steps:
             began = time.perf_counter()
@@ -87,6 +93,7 @@ def print_table(r: dict[str, Any]) -> None:
         ("peak RSS growth, window x10", f"{m['growth']:.2f}x",
          ", ".join(f"{e} ev: {v / 1024:.0f} MiB" for e, v in m["peak_rss_kib"].items()), "<= 1.2x"),
         control_plane_row(r["control_plane"]),
+        *engine_rows(r["okta_engine"]),
         (f"quota-bound backfill, {q['workers']} workers", f"{q['ratio']:.2f}x",
          f"{q['seconds']} s vs {q['quota_limit_s']} s for {q['requests'] - q['refused']} requests at "
          f"{q['per_minute']}/min; {q['refused_pct']} % refused", "<= 1.1x, <= 1 %"),
@@ -111,6 +118,17 @@ def control_plane_row(cp: dict[str, Any]) -> tuple[str, str, str, str]:
             f"{cp['sources']} sources; cold {cp['cold']['per_source']:.2f} after {cp['history_windows']} windows "
             f"each, {cp['cold_2x']['per_source']:.2f} after {2 * cp['history_windows']}; tick "
             f"{cp['steady']['tick_s']} s steady, {cp['cold']['tick_s']} s cold (moto)", "flat in history")
+
+
+def engine_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for label, x in (("instant API", e["instant"]), ("API at 50 ms a page", e["at_50ms"])):
+        m, g = x["module"], x["engine"]
+        rows.append((f"http engine / Okta module CPU, {label}", f"{x['cpu_ratio']:.2f}",
+                     f"{g['cpu_s_per_1000_events']:.4f} vs {m['cpu_s_per_1000_events']:.4f} CPU-s per 1,000 events; "
+                     f"{g['events_per_s']:,} vs {m['events_per_s']:,} ev/s ({x['speed_ratio']:.2f}); "
+                     f"{x['events']:,} events, ABBA x{len(x['cpu_ratios'])}", "<= 1.1"))
+    return rows
 
 
 def main() -> None:

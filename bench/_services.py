@@ -56,10 +56,12 @@ def moto_server() -> Iterator[str]:
 
 
 @contextmanager
-def simulator(events: int, days: float, page_latency: float = 0.0, seed: int = 1) -> Iterator[str]:
+def simulator(events: int, days: float, page_latency: float = 0.0, seed: int = 1,
+              *extra: str) -> Iterator[str]:
+    """``logpull simulate`` (the Reports API, or ``extra`` options such as ``--api okta``)."""
     port = free_port()
     args = [PY, "-m", "logpull.cli", "simulate", "--port", str(port), "--events", str(events),
-            "--days", str(days), "--seed", str(seed), "--page-latency", str(page_latency)]
+            "--days", str(days), "--seed", str(seed), "--page-latency", str(page_latency), *extra]
     with process(args, port):
         yield f"http://127.0.0.1:{port}"
 
@@ -80,9 +82,10 @@ def write_config(directory: Path, aws_url: str, api_url: str, window: str, days:
 
 
 def write_named_config(directory: Path, name: str, aws_url: str, api_url: str, window: str, days: float,
-                       page_size: int, source: str, worker: dict[str, str]) -> Path:
-    """A config of one source (``source``: its id, kind and other lines) named ``name``
-    (its queues, table and sink), reading ``days`` from 2026-11-01."""
+                       page_size: int, source: str, worker: dict[str, str], tables: str = "") -> Path:
+    """A config of one source (``source``: its id, kind and other lines; ``tables``: its
+    sub-tables, such as an http spec's) named ``name`` (its queues, table and sink),
+    reading ``days`` from 2026-11-01."""
     worker_lines = "\n".join(f'{k} = "{v}"' for k, v in worker.items())
     end_day = 1 + days
     end = f"2026-11-{int(end_day):02d}T{int((end_day % 1) * 24):02d}:00:00Z"
@@ -113,7 +116,7 @@ settle = "1m"
 api_endpoint = "{api_url}"
 page_size = {page_size}
 late_horizon = "1m"
-""")
+{tables}""")
     return path
 
 

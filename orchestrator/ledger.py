@@ -79,11 +79,11 @@ def ledger(source: SourceSettings, windows: list[WindowRecord], settled: Settled
 
 
 def log_ledger(source: SourceSettings, windows: list[WindowRecord], now: float,
-               settled: SettledMark | None = None) -> Ledger:
+               settled: SettledMark | None = None, level: str = "info") -> Ledger:
     """The ledger as a metrics log line (one per source per tick)."""
     current = ledger(source, windows, settled)
     lag, final_lag = current.lag(now)
-    log.info("ledger", source=source.id, complete_until=format_instant(current.complete_until),
+    getattr(log, level)("ledger", source=source.id, complete_until=format_instant(current.complete_until),
              final_until=format_instant(current.final_until), lag_seconds=lag,
              final_lag_seconds=final_lag, late_events=current.late_events, events=current.events)
     return current

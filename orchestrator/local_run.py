@@ -23,7 +23,7 @@ from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
 from orchestrator.planning import layout
 from orchestrator.run_prefix import SettledPrefix
-from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator
+from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator, TickResult
 
 log = get_logger("logpull.run")
 TICK_SECONDS = 1.0
@@ -111,11 +111,14 @@ class WorkerPool:
 class LocalRun:
     def __init__(self, settings: Settings, store: DynamoStateStore, queue: SqsTaskQueue,
                  clock: Callable[[], float] = time.time, workers: int = 1,
-                 published: Callable[[WindowRecord], bool] | None = None) -> None:
+                 published: Callable[[WindowRecord], bool] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         """``published``: whether a done window's last accepted part is in the sink (a
         worker that died between its last checkpoint and the publish leaves it staged
-        until the task's message comes back); without it, done is done."""
+        until the task's message comes back); without it, done is done. ``sleep``
+        waits between ticks when no ``wait`` is given."""
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
+        self.sleep = sleep
         self.called_at = clock()
         self._published = published
         self._seen_published: set[WindowKey] = set()
@@ -127,7 +130,8 @@ class LocalRun:
         self.orchestrator = Orchestrator(settings, store, queue, clock, until=self.targets(),
                                          final_due_by=self.called_at, max_backlog=backlog,
                                          max_windows_per_tick=min(WINDOWS_PER_TRANSACTION,
-                                                                  settings.orchestrator.max_windows_per_tick))
+                                                                  settings.orchestrator.max_windows_per_tick),
+                                         tick_lines="debug")  # its progress line says more, less often
 
     def targets(self) -> dict[str, datetime]:
         """Per source, how far windows are due now (``now - settle`` or ``end``; fixed for
@@ -209,6 +213,41 @@ class LocalRun:
         left = progress.windows_total - progress.windows_done - progress.windows_failed
         return TAIL_TICK_SECONDS if pool and left <= pool.size * IN_HAND_PER_WORKER else TICK_SECONDS
 
+    def next_tick(self, ticked: TickResult, every: float, took: float) -> tuple[float, int]:
+        """``(seconds, windows)``: wait up to ``seconds`` before the next tick, or until
+        ``windows`` windows have ended. While a tick moves windows and leaves more due
+        (a backfill recorded ``max_windows_per_tick`` at a time, or recorded windows not
+        yet sent), the next one runs at once if the queue has room, else as soon as half
+        its backlog is worked off; not a whole interval later."""
+        if ticked.behind and ticked.moved:
+            if ticked.room > 0:
+                return 0.0, 0
+            return max(0.0, every - took), max(1, self.backlog // 2)
+        return max(0.0, every - took), 0
+
+    def _wait(self, wait: Callable[[float, int], None] | None, seconds: float, windows: int) -> None:
+        """Sleep ``seconds``, or with ``wait`` (and ``windows``) until that many ended."""
+        if seconds <= 0:
+            return
+        if wait is None or windows <= 0:
+            self.sleep(seconds)
+        else:
+            wait(seconds, windows)
+
+    def forever(self, pool: WorkerPool, interval: float,
+                wait: Callable[[float, int], None] | None = None) -> None:
+        """``logpull run`` without ``--until-caught-up``: tick every ``interval``, and
+        sooner while a backfill is due (``next_tick``)."""
+        try:
+            pool.start()
+            while True:
+                began = self.clock()
+                ticked = self.orchestrator.tick()
+                pool.keep_alive()
+                self._wait(wait, *self.next_tick(ticked, interval, self.clock() - began))
+        finally:
+            pool.stop()
+
     def until_caught_up(self, pool: WorkerPool | None,
                         report: Callable[[Progress], None] = lambda _p: None,
                         wait: Callable[[float, int], None] | None = None) -> Progress:
@@ -235,12 +274,9 @@ class LocalRun:
                     return progress
                 if pool:
                     pool.keep_alive()
-                pause = max(0.0, self._tick_every(progress, pool) - (self.clock() - began))
-                if wait is None:
-                    time.sleep(pause)
-                else:
-                    left = progress.windows_total - progress.windows_done - progress.windows_failed
-                    wait(pause, min(left, self.backlog // 2))
+                seconds, windows = self.next_tick(ticked, self._tick_every(progress, pool), self.clock() - began)
+                left = progress.windows_total - progress.windows_done - progress.windows_failed
+                self._wait(wait, seconds, windows or min(left, self.backlog // 2))
         finally:
             if pool:
                 pool.stop()

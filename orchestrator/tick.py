@@ -47,6 +47,21 @@ class TickResult:
     settled: dict[str, SettledMark] = field(default_factory=dict)  # where ``windows`` begin
     rescued: dict[str, int] = field(default_factory=dict)
     failed_sources: dict[str, SourceFailure] = field(default_factory=dict)  # marked failed: nothing sent
+    # what the tick left due: recorded windows past the enqueue mark (not sent: no room,
+    # or not listed), and sources whose recording stopped at max_windows_per_tick
+    unsent: dict[str, int] = field(default_factory=dict)
+    budget_spent: set[str] = field(default_factory=set)
+    room: int = 0  # tasks the backfill queue still had room for when the tick ended
+
+    @property
+    def behind(self) -> bool:
+        """More windows are due than this tick recorded and sent (a backfill)."""
+        return bool(self.budget_spent) or any(self.unsent.values())
+
+    @property
+    def moved(self) -> bool:
+        """The tick recorded or sent something (another tick at once may move more)."""
+        return any(self.recorded.values()) or any(self.enqueued.values())
 
 
 class Orchestrator:
@@ -54,7 +69,10 @@ class Orchestrator:
                  clock: Callable[[], float] = time.time,
                  until: dict[str, datetime] | None = None, final_due_by: float | None = None,
                  emit_metrics: bool = False, max_backlog: int | None = None,
-                 max_windows_per_tick: int | None = None) -> None:
+                 max_windows_per_tick: int | None = None, tick_lines: str = "info") -> None:
+        """``tick_lines``: the level of the per-tick lines (``tick_finished``, ``ledger``);
+        ``run`` ticks every second and logs its progress instead, so at debug there."""
+        self.tick_lines = tick_lines
         self.settings, self.store, self.queue, self.clock = settings, store, queue, clock
         self.until = until or {}  # optional per-source cap (``run --until-caught-up``)
         self.final_due_by = final_due_by  # optional cap on final passes (same)
@@ -75,6 +93,8 @@ class Orchestrator:
         for source in self.settings.sources:
             recorded, metas[source.id] = self._schedule(source, metas[source.id])
             result.recorded[source.id] = len(recorded)
+            if len(recorded) >= self.max_windows_per_tick:
+                result.budget_spent.add(source.id)
         counts = self.queue.counts(dlq_too=self.emit_metrics)  # the DLQ depth is for metrics only
         room = self.max_backlog - counts.waiting(BACKFILL)  # live tasks are always sent
         scavenger = Scavenger(self.settings, self.store, self.queue, self.clock)
@@ -92,13 +112,15 @@ class Orchestrator:
                 room -= source_failure.clear(self.store, self.queue, meta, windows, why="credentials changed",
                                              settle=source.settle) or 0
                 meta = replace(meta, failed=None)
-            sent = self._enqueue(source, meta, windows, max(0, room), listed.settled.until)
+            sent, result.unsent[source.id] = self._enqueue(source, meta, windows, max(0, room),
+                                                          listed.settled.until)
             result.enqueued[source.id] = sum(sent.values())
             room -= sent.get(BACKFILL, 0)
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
             result.rescued[source.id] = scavenger.sweep_source(meta, windows, counts)
             result.ledgers[source.id] = self._report(source, listed, counts)
-        log.info("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
+        result.room = max(0, room)
+        getattr(log, self.tick_lines)("tick_finished", recorded=result.recorded, enqueued=result.enqueued,
                  final_passes=result.final_passes, rescued=result.rescued)
         return result
 
@@ -112,7 +134,7 @@ class Orchestrator:
         return max(meta.enqueued_until, source.start) + (max(0, room) + 2 + LIVE_WINDOWS) * source.window
 
     def _report(self, source: SourceSettings, listed: Listed, counts: QueueCounts) -> Ledger:
-        current = log_ledger(source, listed.windows, self.clock(), listed.settled)
+        current = log_ledger(source, listed.windows, self.clock(), listed.settled, self.tick_lines)
         if self.emit_metrics:
             lag, final_lag = current.lag(self.clock())
             metrics.emit({"LagSeconds": lag, "FinalLagSeconds": final_lag, "LateEvents": current.late_events,
@@ -121,14 +143,15 @@ class Orchestrator:
         return current
 
     def _enqueue(self, source: SourceSettings, meta: SourceMeta | None, windows: list[WindowRecord],
-                 room: int, origin: datetime) -> dict[Lane, int]:
+                 room: int, origin: datetime) -> tuple[dict[Lane, int], int]:
         """Send tasks for recorded windows from ``enqueued_until`` on, each to its lane's
         queue (backfill ones at most ``room``), then move the mark past them; how many
-        per lane. The mark moves only after the send, so a crash in between re-sends (a
-        duplicate task, which workers drop) rather than loses. Windows before the range's
-        ``origin`` (``start`` moved later) are outside it: the mark jumps over them."""
+        per lane, and how many recorded windows are left past the mark. The mark moves
+        only after the send, so a crash in between re-sends (a duplicate task, which
+        workers drop) rather than loses. Windows before the range's ``origin`` (``start``
+        moved later) are outside it: the mark jumps over them."""
         if meta is None or meta.enqueued_until >= meta.watermark:
-            return {}
+            return {}, 0
         mark = max(meta.enqueued_until, origin)
         todo = sorted((w for w in windows if w.key.pass_no == FIRST_PASS
                        and mark <= w.key.start < meta.watermark), key=lambda w: w.key.start)
@@ -147,7 +170,7 @@ class Orchestrator:
         sent = self.queue.send_lanes(send)
         if mark != meta.enqueued_until:
             self.store.advance_enqueued(meta.source, format_instant(meta.enqueued_until), format_instant(mark))
-        return sent
+        return sent, max(0, int((meta.watermark - mark) / source.window))
 
     def _schedule_final_passes(self, source: SourceSettings, windows: list[WindowRecord]) -> int:
         now = self.clock() if self.final_due_by is None else min(self.clock(), self.final_due_by)

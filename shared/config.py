@@ -46,7 +46,8 @@ Instant = Annotated[
 # Okta: bounded queries "may miss delayed events"; delays are usually seconds to minutes.
 OKTA_LATE_HORIZON = timedelta(hours=1)
 BUILTIN_SOURCE_KINDS = frozenset({"google_reports", "okta_system_log", "http", "github_audit_log",
-                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit"})
+                                  "slack_audit_logs", "onepassword_events", "atlassian_org_audit",
+                                  "microsoft_graph_audit"})
 
 
 def registered_source_kinds() -> frozenset[str]:
@@ -187,7 +188,9 @@ class SourceSettings(_Section):
 
     @model_validator(mode="after")
     def _quota_key_needs_a_budget(self) -> SourceSettings:
-        if self.quota_key and not self.requests_per_minute and self.kind != "okta_system_log":
+        # (an API that reports its own budget, as Okta's and a spec's rate_limit headers do,
+        # names the limit itself: one org read through several kinds shares it by quota_key)
+        if self.quota_key and not self.requests_per_minute and not self.reads_api_budget:
             raise ValueError("quota_key needs requests_per_minute (the budget the sources naming it share)")
         return self
 

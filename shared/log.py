@@ -1,5 +1,9 @@
 """structlog, configured once: JSON lines on stderr unless stderr is a terminal.
 
+A process whose stderr is a pipe to a parent that prints on a terminal (``logpull
+run``'s and ``demo``'s workers, under the progress display) is told so (``terminal``)
+and writes console lines too: one format on the screen, JSON lines only when piped.
+
 Per unit of work, bind ``source``, ``window`` and ``task_id`` with ``bind_task`` and end
 with exactly one canonical ``task_finished`` line.
 """
@@ -43,12 +47,14 @@ def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMap
     return event_dict
 
 
-def configure_logging(level: str = "info", fmt: str = "auto") -> None:
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+def configure_logging(level: str = "info", fmt: str = "auto", terminal: bool | None = None) -> None:
+    """``terminal``: whether the lines end up on a terminal (default: whether stderr is one)."""
+    tty = sys.stderr.isatty() if terminal is None else terminal
+    use_json = fmt == "json" or (fmt == "auto" and not tty)
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if use_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=tty)
     )
     structlog.configure(
         processors=[

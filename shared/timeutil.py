@@ -16,23 +16,23 @@ from datetime import UTC, datetime, timedelta
 CLOCK_SKEW = timedelta(seconds=60)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def parse_duration(value: object) -> timedelta:
-    """``"30s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"250ms"`` or a number of seconds."""
+    """``"30s"``, ``"15m"``, ``"2h"``, ``"1d"`` or ``"250ms"``; a bare number is refused
+    (is ``15`` seconds or minutes?), in the config and on the command line alike."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
         raise ValueError("a duration is a string like 30s, 15m, 2h or 1d")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    else:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        number = str(value).strip()
+        raise ValueError(f"use a unit: {number}s, {number}m, {number}h or {number}d (a bare number is ambiguous)")
+    if not (isinstance(value, str) and (match := _DURATION.match(value))):
         raise ValueError(f"invalid duration {value!r}: use a number with a unit, like 30s, 15m, 2h or 1d")
-    if seconds < 0:
-        raise ValueError(f"invalid duration {value!r}: must not be negative")
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     return timedelta(seconds=seconds)
 
 

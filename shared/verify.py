@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +41,11 @@ class Comparison:
 
 
 def compare(truth: Iterable[dict[str, Any]], committed: Iterable[dict[str, Any]],
-            kind: str = "google_reports") -> Comparison:
-    """Missing, duplicated, unexpected and altered events (raw item differs from truth)."""
-    identity = IDENTITIES[kind]
+            kind: str = "google_reports",
+            identity: Callable[[dict[str, Any]], tuple[str, ...]] | None = None) -> Comparison:
+    """Missing, duplicated, unexpected and altered events (raw item differs from truth);
+    ``identity``: an event's identity, for a kind without one here."""
+    identity = identity or IDENTITIES[kind]
     expected = {identity(item): item for item in truth}
     seen: Counter[tuple[str, ...]] = Counter()
     altered = 0

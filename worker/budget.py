@@ -199,7 +199,7 @@ class Gate:
         share = self.source.rate_limit_share
         margin = max(1.0, (1 - share) * headers.limit / 2)
         if headers.remaining < margin and now + headers.reset_in > self._paused_until:
-            log.info("budget_paused", budget=self.key, remaining=headers.remaining, reset_in_s=headers.reset_in)
+            log.debug("budget_paused", budget=self.key, remaining=headers.remaining, reset_in_s=headers.reset_in)
             self._pause(now + headers.reset_in + 1.0)
 
     def refused(self, delay: float | None) -> None:
@@ -207,7 +207,7 @@ class Gate:
         now = self.clock()
         until = now + max(delay or 0.0, REFUSAL_PAUSE)
         if until > self._paused_until:
-            log.info("budget_paused", budget=self.key, refused=True, pause_s=round(until - now, 3))
+            log.debug("budget_paused", budget=self.key, refused=True, pause_s=round(until - now, 3))
             self._pause(until)
 
     def _pause(self, until: float) -> None:

@@ -103,7 +103,7 @@ class Heartbeat:
                 self._queue.change_visibility(self._receipt, int(self._lease) + 1, self._lane)
                 self._visible_from = now
         except ReceiptHandleInvalid:
-            log.info("heartbeat_stopped", reason="receipt handle no longer valid")
+            log.debug("heartbeat_stopped", reason="receipt handle no longer valid")
             return False
         except AwsError as exc:
             log.warning("heartbeat_failed", error=str(exc))

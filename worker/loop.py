@@ -24,7 +24,7 @@ def install_stop_signals(ctx: WorkerContext) -> None:
     def handler(signum: int, _frame: FrameType | None) -> None:
         if ctx.stop_requested.is_set():  # a second signal (SIGINT to the group, then `run`'s SIGTERM)
             return  # must not cut short the hand-back the first one started
-        log.info("stop_requested", signal=signal.Signals(signum).name, busy=ctx.busy)
+        log.debug("stop_requested", signal=signal.Signals(signum).name, busy=ctx.busy)
         ctx.stop_requested.set()
         if not ctx.busy:
             raise SystemExit(0)
@@ -75,14 +75,17 @@ def _loop(ctx: WorkerContext, runner: TaskRunner, until_idle: bool, max_tasks: i
     return tasks
 
 
-def main(config_path: str | None, until_idle: bool = False, notify_fd: int | None = None) -> None:
+def main(config_path: str | None, until_idle: bool = False, notify_fd: int | None = None,
+         terminal: bool | None = None) -> None:
     """``logpull work`` (also the body of a worker forked by ``logpull run``, which
-    passes ``notify_fd``: one byte is written to it each time a task ends its window)."""
+    passes ``notify_fd``: one byte is written to it each time a task ends its window).
+    ``terminal``: the parent prints this worker's stderr on a terminal (its log lines
+    then take the console format, whatever stderr itself is)."""
     from shared.config import load_settings
     from shared.log import configure_logging
 
     settings = load_settings(config_path)
-    configure_logging(settings.logging.level, settings.logging.format)
+    configure_logging(settings.logging.level, settings.logging.format, terminal)
     ctx = WorkerContext.from_settings(settings)
     if notify_fd is not None:
         ctx.on_window_finished = lambda: _notify(notify_fd)

@@ -22,6 +22,7 @@ from worker.context import WorkerContext
 from worker.dedup import Filtered, filter_page
 from worker.retry import call_with_retries
 from worker.sinks.base import encode_lines
+from worker.ocsf import mapping_of
 from worker.sinks.ocsf_tee import OcsfTeeSink
 from worker.sources.base import Event, Page, Query, Source
 
@@ -149,7 +150,7 @@ class Pager:
         self._events_at_start = record.events
         untouched = record.pages == 0 and record.next_token is None and record.resume_from is None
         if self._ahead is not None and not untouched:
-            log.info("read_ahead_dropped", pages=record.pages)
+            log.debug("read_ahead_dropped", pages=record.pages)
             self.close()
 
     def adopt_boundary(self, boundary: Boundary) -> None:
@@ -232,7 +233,7 @@ class Pager:
             page = ahead.result() if ahead is not None else self._fetch(record, record.next_token)
         except BudgetWait as exc:
             self.stats.api_wait_s += self.ctx.clock() - started
-            log.info("budget_yield", wait_s=round(exc.wait, 3))
+            log.debug("budget_yield", wait_s=round(exc.wait, 3))
             self.out_of_budget, self.budget_wait = True, exc.wait
             return None
         except TokenRejected as exc:
@@ -336,7 +337,7 @@ class Pager:
             self.stats.retries += 1
             if gate is not None and isinstance(exc, RateLimited):
                 gate.refused(exc.delay)  # every worker of the budget slows down
-            log.info("page_retry", error=str(exc), delay_s=round(delay, 3))
+            log.debug("page_retry", error=str(exc), delay_s=round(delay, 3))
 
         def attempt() -> Page:
             if gate is not None:
@@ -431,7 +432,8 @@ class Pager:
     def _stage(self, key: WindowKey, seq: int, lines: bytes, events: list[Event]) -> tuple[int, str]:
         sink = self.ctx.sink
         if isinstance(sink, OcsfTeeSink):  # its OCSF part first: the checkpoint waits for both
-            sink.stage_normalised(key, seq, self.owner, events)
+            source = next((s for s in self.ctx.settings.sources if s.id == key.source), None)
+            sink.stage_normalised(key, seq, self.owner, events, mapping_of(source))
         staged = sink.stage(key, seq, self.owner, lines)
         self.ctx.fault("after_stage")
         return seq, staged

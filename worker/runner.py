@@ -140,7 +140,7 @@ class TaskRunner:
                 heartbeat.stop()
         except Exception as exc:  # noqa: BLE001 - mapped to an outcome
             if not pager.claimed:
-                log.info("claim_not_taken", reason=f"{type(exc).__name__}: {exc}")
+                log.debug("claim_not_taken", reason=f"{type(exc).__name__}: {exc}")
                 return None
             return self._after_error(exc, received, pager, owner)
         if not pager.claimed and pager.out_of_budget:  # lease it, then continue (see _continue)
@@ -197,7 +197,7 @@ class TaskRunner:
         ids = frozenset(identity_hash(source.identity(item))
                         for item in self.ctx.sink.committed_items(record.key, since=boundary.since)
                         if source.ordering == "none" or source.event_time(item) == boundary.time)
-        log.info("boundary_loaded", ids=len(ids), since=boundary.since)
+        log.debug("boundary_loaded", ids=len(ids), since=boundary.since)
         return Boundary(boundary.time, ids, boundary.since)
 
     def _ack(self, received: Received, now: bool = False) -> None:

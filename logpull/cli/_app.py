@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 
 import click
 
+from logpull.cli._params import DURATION
 from logpull.cli._ports import aws_ports
 from logpull.cli._sim_commands import demo, simulate
 from shared.config import Settings, load_settings
@@ -75,8 +77,8 @@ def cli() -> None:
 @cli.command()
 @config_option
 def init(config: str | None) -> None:
-    """Create the queue, its DLQ (redrive policy), the state table and the sink
-    bucket if needed. Idempotent."""
+    """Create the queues, their DLQ (redrive policy) and the state table; and the sink's
+    S3 bucket only with create_bucket = true under [sink] (else it must exist). Idempotent."""
     from logpull.cli._preflight import probe_sink
     from shared.aws.clients import client
     from shared.aws.provision import ensure_queues, ensure_table
@@ -100,18 +102,18 @@ def init(config: str | None) -> None:
 @cli.command()
 @config_option
 @click.option("--once", is_flag=True, help="Run one scheduling tick and exit.")
-@click.option("--interval", default=None, help="Seconds between ticks (default [orchestrator] interval).")
-def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
+@click.option("--interval", default=None, type=DURATION,
+              help="Time between ticks, with a unit: 30s, 5m (default: [orchestrator] interval).")
+def orchestrate(config: str | None, once: bool, interval: timedelta | None) -> None:
     """Plan windows up to now - settle, enqueue them, rescue stalled ones."""
     import time
 
     from orchestrator.tick import Orchestrator
-    from shared.timeutil import parse_duration
 
     settings = _ready(config, warn=True)
     store, queue = aws_ports(settings)
     orchestrator = Orchestrator(settings, store, queue)
-    every = parse_duration(interval).total_seconds() if interval else settings.orchestrator.interval.total_seconds()
+    every = (interval or settings.orchestrator.interval).total_seconds()
     while True:
         result = orchestrator.tick()
         if once:
@@ -124,13 +126,15 @@ def orchestrate(config: str | None, once: bool, interval: str | None) -> None:
 @cli.command()
 @config_option
 @click.option("--until-idle", is_flag=True, help="Exit once the queue stays empty.")
-def work(config: str | None, until_idle: bool) -> None:
+@click.option("--stderr-terminal", is_flag=True, hidden=True,
+              help="stderr is a pipe its parent prints on a terminal: log as on a terminal.")
+def work(config: str | None, until_idle: bool, stderr_terminal: bool) -> None:
     """A long-running worker (the ECS shape). SIGTERM finishes the current page,
     checkpoints, hands the message back and exits 0."""
     from worker.loop import main
 
     _ready(config, sink=True, warn=True)
-    main(config, until_idle=until_idle)
+    main(config, until_idle=until_idle, terminal=stderr_terminal or None)
 
 
 @cli.command()

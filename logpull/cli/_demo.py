@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def run_demo(options: DemoOptions) -> int:
                              settings.aws.dlq_name, settings.aws.backfill_queue)
         began = time.monotonic()
         local = LocalRun(settings, store, queue, workers=options.workers, published=published_in_sink(settings))
-        pool = WorkerPool(spawn_subprocess(str(config_path)), options.workers)
+        pool = WorkerPool(spawn_subprocess(str(config_path), terminal=sys.stderr.isatty()), options.workers)
         with ProgressDisplay("logpull demo", structured=False) as display:  # its logs print above it
             progress = local.until_caught_up(pool, display)
         seconds = time.monotonic() - began

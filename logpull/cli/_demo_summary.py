@@ -55,7 +55,9 @@ def _faults(outcome: DemoOutcome) -> str:
 
 def closing_rows(outcome: DemoOutcome) -> list[tuple[str, str]]:
     rate = f", {outcome.committed / outcome.seconds:,.0f} events/s" if outcome.seconds else ""
-    failed = f", {outcome.windows_failed} FAILED (see `logpull dlq list`)" if outcome.windows_failed else ""
+    # not "see `logpull dlq list`": the demo's emulator, and its DLQ, end with the demo
+    failed = (f", {outcome.windows_failed} FAILED (why: the task_finished lines with outcome failed above)"
+              if outcome.windows_failed else "")
     return [
         ("events", f"{outcome.expected:,} in the fake API, {outcome.committed:,} written to the sink"),
         ("windows", f"{outcome.windows_done:,} time windows read in {outcome.pages:,} pages{failed}"),

@@ -148,7 +148,7 @@ class ProgressDisplay:
         if self._live is None or self._relay is None:
             return
         for line in self._relay.lines() if lines is None else lines:
-            self._live.console.print(Text(line), soft_wrap=True)
+            self._live.console.print(Text.from_ansi(line), soft_wrap=True)  # the workers' colours
 
     def close(self) -> None:
         """Stop the display (its last state stays on screen) and give stderr back; without

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 from collections.abc import Callable
 from types import FrameType
 
@@ -50,11 +49,14 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
     clear_all(settings, store, queue, why="run started")  # run again after a fix: the sources retry
     local = LocalRun(settings, store, queue, workers=workers, published=published_in_sink(settings))
     finished = FinishedWindows() if sys.platform == "linux" else None  # forked workers only
-    pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None), workers)
+    # asked now, before the display turns stderr into a pipe: the workers log as this process does
+    terminal = sys.stderr.isatty()
+    pool = WorkerPool(spawn_forked(settings, config, finished.write_fd if finished else None, terminal), workers)
     stop_on_signals(pool)
     try:
         if not until_caught_up:
-            _run_forever(local, pool, settings.orchestrator.interval.total_seconds())
+            local.forever(pool, settings.orchestrator.interval.total_seconds(),
+                          wait=finished.wait if finished else None)
         with ProgressDisplay("logpull run") as display:  # logs print above it; stderr restored on exit
             progress = local.until_caught_up(pool, display, wait=finished.wait if finished else None)
     except RunStopped as stopped:
@@ -62,17 +64,6 @@ def run_local(settings: Settings, config: str | None, workers: int, until_caught
                    f"and exited", err=True)
         return 0
     return report_outcome(progress)
-
-
-def _run_forever(local: LocalRun, pool: WorkerPool, interval: float) -> None:
-    try:
-        pool.start()
-        while True:
-            local.orchestrator.tick()
-            pool.keep_alive()
-            time.sleep(interval)
-    finally:
-        pool.stop()
 
 
 def published_in_sink(settings: Settings) -> Callable[[WindowRecord], bool]:

@@ -8,20 +8,12 @@ from typing import Any
 
 import click
 
-from shared.timeutil import parse_duration, parse_instant
-
-
-def _duration(_ctx: object, _param: object, value: str | None) -> timedelta | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+from logpull.cli._params import DURATION
+from shared.timeutil import parse_instant
 
 
 GOOGLE_FAULTS = "429,403_rate,500,503,truncated,not_json,reset"
-VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
+VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo", "graph")
 
 
 @click.command()
@@ -30,7 +22,7 @@ VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
               "/api/v1/logs, or a fake written from a vendor's docs "
               "(logpull/simulator/vendors/README.md).")
 @click.option("--token", default="test-token", show_default=True,
-              help="Okta and the vendor fakes: the API token it accepts.")
+              help="Okta and the vendor fakes: the API token it accepts (graph: the client secret).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8088, show_default=True, type=int)
 @click.option("--events", default=10_000, show_default=True, type=click.IntRange(0))
@@ -46,6 +38,8 @@ VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
               "Okta: 429,500,503,truncated,not_json,reset).")
 @click.option("--retry-after", default=1.0, show_default=True, type=float)
 @click.option("--token-ttl", default=None, type=float, help="Reject page tokens older than this (s).")
+@click.option("--access-token-ttl", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="graph: seconds an access token from its token endpoint lives (default 3599).")
 @click.option("--late-fraction", default=0.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--late-min", default=0.0, show_default=True, type=float, help="Seconds.")
 @click.option("--late-max", default=0.0, show_default=True, type=float, help="Seconds.")
@@ -57,10 +51,10 @@ VENDOR_FAKES = ("github", "slack", "onepassword", "atlassian", "zylo")
               "vendor fakes: requests per the vendor's window (an hour for GitHub, else a minute).")
 def simulate(api: str, token: str, host: str, port: int, events: int, seed: int, start: str, days: float,
              applications: tuple[str, ...], page_latency: float, fault_rate: float, fault_kinds: str | None,
-             retry_after: float, token_ttl: float | None, late_fraction: float, late_min: float,
+             retry_after: float, token_ttl: float | None, access_token_ttl: float | None, late_fraction: float, late_min: float,
              late_max: float, exclusive_end: bool, quota_per_minute: int | None, rate_limit: int | None) -> None:
     """Serve an API simulator until interrupted: the Reports API (activities.list),
-    Okta's System Log, or a vendor fake (github, slack, onepassword, atlassian, zylo),
+    Okta's System Log, or a vendor fake (github, slack, onepassword, atlassian, zylo, graph),
     plus /_sim/truth (ground truth) and /_sim/stats. Point a source's api_endpoint at it."""
     from logpull.simulator import (
         OktaSimulator,
@@ -86,7 +80,8 @@ def simulate(api: str, token: str, host: str, port: int, events: int, seed: int,
             OktaSimulator(OktaSimulatorSettings(**common, token=token, cursor_ttl=token_ttl))
             if api == "okta" else
             _vendor_fake(api, {**common, "token": token, "cursor_ttl": token_ttl,
-                               "retry_after": retry_after})
+                               "retry_after": retry_after,
+                               **({"access_token_ttl": access_token_ttl} if access_token_ttl else {})})
         )
     except ValueError as exc:  # pydantic's ValidationError included
         raise click.UsageError(str(exc)) from exc
@@ -108,14 +103,19 @@ def _vendor_fake(api: str, settings: dict[str, Any]) -> Any:
 
 
 @click.command()
-@click.option("--events", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option("--events", default=None, type=click.IntRange(1),
+              help="Events in the fake API  [default: 20000; with --sources all: 80 per source]")
+@click.option("--sources", type=click.Choice(["google", "all"]), default="google", show_default=True,
+              help="google: the Reports API alone; all: every built-in kind's simulator at once (Google, "
+                   "Okta, GitHub, Slack, 1Password, Atlassian, Graph) on a live timeline of 10 s windows, "
+                   "with faults and late events, and a table per source.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Directory for the sink and the generated config (default: a new temp dir).")
 @click.option("--days", default=2.0, show_default=True, type=float, help="Timeline length.")
-@click.option("--window", default="1h", show_default=True, callback=_duration)
+@click.option("--window", default="1h", show_default=True, type=DURATION)
 @click.option("--page-size", default=100, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--task-deadline", default="1s", show_default=True, callback=_duration,
+@click.option("--task-deadline", default="1s", show_default=True, type=DURATION,
               help="Short, so that windows finish across continuations.")
 @click.option("--page-latency", default=0.2, show_default=True, type=float,
               help="Seconds per page, like the real API (windows then need continuations).")
@@ -123,7 +123,7 @@ def _vendor_fake(api: str, settings: dict[str, Any]) -> Any:
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--ocsf", is_flag=True, help="Also write every event normalised to OCSF (under OUT/ocsf) "
               "and count one object per raw event.")
-def demo(events: int, workers: int, out: str | None, days: float, window: timedelta,
+def demo(events: int | None, sources: str, workers: int, out: str | None, days: float, window: timedelta,
          page_size: int, task_deadline: timedelta, page_latency: float, fault_rate: float,
          seed: int, ocsf: bool) -> None:
     """The whole pipeline on an embedded default: a moto server (AWS over HTTP) and the
@@ -135,7 +135,13 @@ def demo(events: int, workers: int, out: str | None, days: float, window: timede
     from shared.aws.emulator import require_emulator
 
     require_emulator()  # the demo extra: say how to install it before anything starts
-    from logpull.cli._demo import DemoOptions, run_demo
+    from logpull.cli._demo import DemoOptions, _out_dir, run_demo
+
+    if sources == "all":
+        from logpull.cli._demo_all import run_demo_all
+
+        sys.exit(run_demo_all(_out_dir(out), events or 80, workers, fault_rate or 0.05, seed))
+    events = events or 20_000
 
     options = DemoOptions(events=events, workers=workers, out=out, days=days, window=window,
                           page_size=page_size, task_deadline=task_deadline,

@@ -21,11 +21,11 @@ class ForkedWorker:
     CPU-second per worker, which 8 workers on 2 cores notice). Only from a process
     without other threads (``logpull run``'s parent)."""
 
-    def __init__(self, config_path: str | None, notify_fd: int | None = None) -> None:
+    def __init__(self, config_path: str | None, notify_fd: int | None = None, terminal: bool = False) -> None:
         from worker.loop import main as worker_main
 
         self._proc = multiprocessing.get_context("fork").Process(target=worker_main,
-                                                                  args=(config_path, False, notify_fd))
+                                                                  args=(config_path, False, notify_fd, terminal))
         self._proc.start()
         self.pid = self._proc.pid or 0
 
@@ -45,14 +45,15 @@ class ForkedWorker:
         return self._proc.exitcode
 
 
-def worker_command(config_path: str | None) -> list[str]:
-    command = [sys.executable, "-m", "logpull.cli", "work"]
+def worker_command(config_path: str | None, terminal: bool = False) -> list[str]:
+    command = [sys.executable, "-m", "logpull.cli", "work"] + (["--stderr-terminal"] if terminal else [])
     return command + (["-c", config_path] if config_path else [])
 
 
-def spawn_subprocess(config_path: str | None) -> Callable[[], WorkerProcess]:
-    """``logpull work`` as a fresh interpreter (safe from any parent)."""
-    command = worker_command(config_path)
+def spawn_subprocess(config_path: str | None, terminal: bool = False) -> Callable[[], WorkerProcess]:
+    """``logpull work`` as a fresh interpreter (safe from any parent). ``terminal``: this
+    process prints the workers' stderr on a terminal (see ``shared.log``)."""
+    command = worker_command(config_path, terminal)
     return lambda: subprocess.Popen(command)
 
 
@@ -74,8 +75,8 @@ class FinishedWindows:
                 seen += len(os.read(self._read, 4096))
 
 
-def spawn_forked(settings: Settings, config_path: str | None,
-                 notify_fd: int | None = None) -> Callable[[], WorkerProcess]:
+def spawn_forked(settings: Settings, config_path: str | None, notify_fd: int | None = None,
+                 terminal: bool = False) -> Callable[[], WorkerProcess]:
     """Forked workers where fork is sound (Linux), after importing what they all need.
 
     The first worker is forked before the API client libraries are imported: it imports
@@ -83,7 +84,7 @@ def spawn_forked(settings: Settings, config_path: str | None,
     imports off the way to the first page). This process imports them before the second
     fork, so any other worker (and any restarted one) inherits them."""
     if sys.platform != "linux":
-        return spawn_subprocess(config_path)
+        return spawn_subprocess(config_path, terminal)
     import worker.loop  # noqa: F401 - boto3, the state store, queue and sinks: inherited by every fork
 
     freeze_long_lived()  # once here: every fork inherits it (and its collection)
@@ -94,7 +95,7 @@ def spawn_forked(settings: Settings, config_path: str | None,
         if forked == 1:
             _import_sources(settings)
         forked += 1
-        return ForkedWorker(config_path, notify_fd)
+        return ForkedWorker(config_path, notify_fd, terminal)
 
     return spawn
 

@@ -24,6 +24,7 @@ BUILTIN = {
     "slack_audit_logs": "shared.kinds.builtin:SlackAuditLogs",
     "onepassword_events": "shared.kinds.builtin:OnePasswordEvents",
     "atlassian_org_audit": "shared.kinds.builtin:AtlassianOrgAudit",
+    "microsoft_graph_audit": "shared.kinds.builtin:MicrosoftGraphAudit",
 }
 
 

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared import ocsf_names
 from shared.timeutil import format_duration, parse_duration
 
 Duration = Annotated[
@@ -30,7 +31,10 @@ Duration = Annotated[
 TimeFormat = Literal["rfc3339", "rfc3339_offset", "epoch_s", "epoch_ms", "date"]
 Grain = Literal["ms", "s", "day"]
 Scalar = str | int | float | bool
-_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+# keys joined by "."; a key holding a dot writes it as "\." (OData's "@odata\.nextLink")
+_KEY = r"(?:[^.\s\\]|\\\.)+"
+_PATH = re.compile(rf"^{_KEY}(\.{_KEY})*$")
+_SPLIT = re.compile(r"(?<!\\)\.")
 _DEFAULT_GRAIN: dict[str, Grain] = {
     "rfc3339": "s",
     "rfc3339_offset": "s",
@@ -45,13 +49,17 @@ class _Part(BaseModel):
 
 
 def split_path(path: str) -> tuple[str, ...]:
-    """A dotted JSON path (``attributes.time``) as its keys; ``""`` is the body itself."""
-    return tuple(path.split(".")) if path else ()
+    """A dotted JSON path (``attributes.time``) as its keys; ``""`` is the body itself;
+    ``\\.`` is a dot inside a key (``@odata\\.nextLink`` is one key)."""
+    return tuple(key.replace("\\.", ".") for key in _SPLIT.split(path)) if path else ()
 
 
 def _dotted(value: str) -> str:
     if value and not _PATH.fullmatch(value):
-        raise ValueError(f"{value!r} is no dotted JSON path (keys joined by '.', e.g. data.items)")
+        raise ValueError(
+            f"{value!r} is no dotted JSON path (keys joined by '.', e.g. data.items; "
+            "a dot inside a key as '\\.')"
+        )
     return value
 
 
@@ -240,6 +248,7 @@ class Stream(_Part):
     params: dict[str, Scalar] = Field(default_factory=dict)  # added to the block's
     body: dict[str, Any] = Field(default_factory=dict)  # added to the block's
     records: Records | None = None  # default: the block's
+    time_range: Window | None = None  # default: the block's (e.g. another time field)
     late_horizon: Duration | None = None
 
 
@@ -256,6 +265,16 @@ class HttpSpec(_Part):
     late_horizon_default: Duration = timedelta(
         hours=1
     )  # the block's late_horizon, when it gives none
+    # the OCSF mapping of its events (worker.ocsf.MAPPINGS, e.g. "microsoft_graph_audit");
+    # none: a built-in kind's own, and the generic class (Base Event) for kind = "http"
+    ocsf_mapping: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
+
+    @field_validator("ocsf_mapping")
+    @classmethod
+    def _mapping_known(cls, value: str | None) -> str | None:
+        if value is not None and value not in ocsf_names.KNOWN:
+            raise ValueError(f"no OCSF mapping named {value!r} (known: {', '.join(sorted(ocsf_names.KNOWN))})")
+        return value
 
     @model_validator(mode="after")
     def _placeholders_known(self) -> HttpSpec:
@@ -265,6 +284,7 @@ class HttpSpec(_Part):
             *((f"request.params.{k}", v) for k, v in self.request.params.items()),
             *((f"request.headers.{k}", v) for k, v in self.request.headers.items()),
             *((f"streams.{s.name}.url", s.url) for s in self.streams),
+            *_auth_templates(self.auth),
         ]
         for where, text in templates:
             for name in placeholders(text):
@@ -280,6 +300,13 @@ class HttpSpec(_Part):
 
     def stream_named(self, name: str | None) -> Stream | None:
         return next((s for s in self.streams if s.name == name), None)
+
+
+def _auth_templates(auth: object) -> list[tuple[str, str | None]]:
+    """The auth fields that take ``{placeholders}`` (filled from ``vars``)."""
+    if isinstance(auth, OAuthClientCredentials):
+        return [("auth.token_url", auth.token_url), ("auth.client_id", auth.client_id)]
+    return []
 
 
 def placeholders(text: object) -> list[str]:

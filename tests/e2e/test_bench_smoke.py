@@ -20,9 +20,12 @@ def test_the_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
     for name in ("ceiling", "ceiling_at_50ms", "scaling", "aws_requests", "crash_rereads", "memory", "quota_backfill",
-                 "okta_pacing", "budget_aws_requests", "control_plane", "fairness"):
+                 "okta_pacing", "budget_aws_requests", "control_plane", "fairness", "okta_engine"):
         assert name in figures, name
     assert figures["ceiling"]["events"] >= 3_000 and figures["ceiling"]["ratio"] > 0
     assert figures["crash_rereads"]["kills"] >= 1
     assert figures["fairness"]["live_first_passes"] >= 1 and figures["fairness"]["p95_alone_s"] > 0
+    for latency in ("instant", "at_50ms"):
+        engine = figures["okta_engine"][latency]
+        assert engine["events"] >= 3_000 and engine["cpu_ratio"] > 0 and engine["speed_ratio"] > 0
     assert "ceiling ratio" in result.stdout and "peak RSS" in result.stdout

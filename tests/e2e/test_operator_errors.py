@@ -110,7 +110,9 @@ def test_s3_sink_without_its_bucket_exits_2_before_any_api_call(
     for command in (["init"], ["run", "--until-caught-up"], ["work", "--until-idle"]):
         result = logpull(*command, "-c", str(path))
         assert result.returncode == 2, result.stderr
-        assert f"bucket {missing} does not exist" in one_clear_line(result)
+        line = one_clear_line(result)
+        assert f"bucket {missing} does not exist" in line
+        assert "set create_bucket = true under [sink] and run `logpull init`" in line  # init alone would not
     _no_api_request(sim)
 
 

@@ -19,7 +19,7 @@ from shared.aws.clients import client
 from shared.config import AwsSettings
 
 pytestmark = pytest.mark.integration
-PROCESSES, ROUNDS = 4, 150
+PROCESSES, ROUNDS = 4, 400
 
 
 def _take(url: str, table: str, barrier: Any) -> None:
@@ -41,9 +41,9 @@ def test_concurrent_updates_creating_one_item_all_count(aws_endpoint: str) -> No
                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                                 {"AttributeName": "sk", "AttributeType": "S"}])
-    fork = multiprocessing.get_context("fork")
-    barrier = fork.Barrier(PROCESSES)
-    takers = [fork.Process(target=_take, args=(aws_endpoint, table, barrier)) for _ in range(PROCESSES)]
+    spawn = multiprocessing.get_context("spawn")  # not fork: this process runs threads (the emulator)
+    barrier = spawn.Barrier(PROCESSES)
+    takers = [spawn.Process(target=_take, args=(aws_endpoint, table, barrier)) for _ in range(PROCESSES)]
     for taker in takers:
         taker.start()
     for taker in takers:

@@ -12,6 +12,7 @@ import requests
 from vendor_helpers import DAY1, FakeClock
 
 from logpull.simulator.vendors import FAKES
+from logpull.simulator.vendors.graph import SCOPE, GraphSettings
 
 # name -> (path, method, headers) of one list request
 REQUEST = {
@@ -21,11 +22,23 @@ REQUEST = {
     "atlassian": ("/admin/v1/orgs/0a1b2c3d-acme-org/events", "GET",
                   {"Authorization": "Bearer test-token"}),
     "zylo": ("/v2/audit/events", "GET", {"X-Zylo-Token": "test-token"}),
+    "graph": ("/v1.0/auditLogs/directoryAudits", "GET", {}),  # a bearer token from its token endpoint
 }  # fmt: skip
+
+
+def graph_bearer(url: str) -> dict[str, str]:
+    """An access token from the Graph fake's token endpoint (its default tenant and client)."""
+    settings = GraphSettings()
+    form = {"grant_type": "client_credentials", "client_id": settings.client_id, "scope": SCOPE,
+            "client_secret": settings.token}
+    answer = requests.post(f"{url}/{settings.tenant_id}/oauth2/v2.0/token", data=form, timeout=10)
+    return {"Authorization": "Bearer " + answer.json()["access_token"]}
 
 
 def call(url: str, name: str) -> requests.Response:
     path, method, headers = REQUEST[name]
+    if name == "graph":
+        headers = graph_bearer(url)
     body: dict[str, str] | None = {} if method == "POST" else None
     return requests.request(method, url + path, headers=headers, json=body, timeout=10)
 

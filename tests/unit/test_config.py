@@ -34,6 +34,25 @@ def test_minimal_config_gets_sane_defaults(tmp_path: Path) -> None:
     assert source.effective_late_horizon == timedelta(hours=1)  # login: near real time
 
 
+def test_every_setting_is_documented_and_the_example_claims_no_more_than_it_holds() -> None:
+    """The README's Configuration table names every key of every section (#23: an
+    undocumented worker.idle_polls); the example calls itself typical, not complete."""
+    from pydantic import BaseModel
+
+    from shared.config import Settings
+
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue  # sources (documented per kind), sources_from
+        for key in model.model_fields:
+            assert f"`{section}.{key}`" in readme, f"{section}.{key} is undocumented"
+    head = (root / "examples" / "logpull.toml").read_text().split("\n[", 1)[0].lower()
+    assert "typical" in head and "complete" not in head
+
+
 def test_contract_example_parses(tmp_path: Path) -> None:
     text = (Path(__file__).parents[2] / "examples" / "logpull.toml").read_text()
     settings = load_settings(write(tmp_path, text))
@@ -44,6 +63,8 @@ def test_contract_example_parses(tmp_path: Path) -> None:
     ("snippet", "field", "words"),
     [
         ('[worker]\nlease = "30x"\n', "worker.lease", "invalid duration"),
+        ('[worker]\nlease = 30\n', "worker.lease", "use a unit: 30s, 30m"),
+        ('[orchestrator]\ninterval = "60"\n', "orchestrator.interval", "use a unit: 60s, 60m"),
         ('[aws]\nqueue = "x"\n', "aws.queue", "unknown key"),
         ('[sink]\nurl = "ftp://x"\n', "sink.url", "unsupported sink"),
         ('[mystery]\nx = 1\n', "mystery", "unknown key"),
@@ -78,7 +99,7 @@ def test_environment_variables_configure_lambda(monkeypatch: pytest.MonkeyPatch)
     assert settings.sources[0].window == timedelta(minutes=5)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), ("250ms", 0.25), (5, 5)])
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), ("250ms", 0.25)])
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
@@ -87,3 +108,23 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("number", [5, 5.0, "5", " 15 "])
+def test_a_bare_number_is_not_a_duration(number: object) -> None:
+    """Seconds or minutes? Refused, saying which units there are (#23)."""
+    with pytest.raises(ValueError, match=r"use a unit: \d+(\.0)?s, \d+(\.0)?m"):
+        parse_duration(number)
+
+
+def test_a_source_window_without_unit_names_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.window: use a unit: 15s, 15m, 15h") as caught:
+        load_settings(write(tmp_path, MINIMAL + "window = 15\n"))
+    assert caught.value.exit_code == 2
+
+
+def test_a_duration_variable_without_unit_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGPULL_WORKER__LEASE", "30")
+    monkeypatch.setenv("LOGPULL_SOURCES", '[{"id": "a", "start": "2026-11-01T00:00:00Z"}]')
+    with pytest.raises(ConfigError, match=r"worker\.lease: use a unit: 30s"):
+        load_settings(None)

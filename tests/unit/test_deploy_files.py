@@ -125,12 +125,17 @@ def test_parameters_have_the_documented_defaults_and_bounds(template: dict[str, 
 
 OPTIONAL_PARAMETERS = {"HasKmsKey": "KmsKeyArn", "HasGoogleSecret": "GoogleCredentialsSecretArn",
                        "HasAlarmTopic": "AlarmTopicArn", "HasOktaSecret": "OktaCredentialsSecretArn",
-                       "HasSourcesSsm": "SourcesSsmParameter", "HasSourcesS3": "SourcesS3Uri"}
+                       "HasSourcesSsm": "SourcesSsmParameter", "HasSourcesS3": "SourcesS3Uri",
+                       "HasExistingBucket": "ExistingBucketName"}
+# the sink: the stack's own bucket, or the existing one named (then the stack creates none)
+SINK_BUCKET = {"Fn::If": ["HasExistingBucket", ref("ExistingBucketName"), ref("SinkBucket")]}
 
 
 def test_optional_parameters_are_switched_by_conditions(template: dict[str, Any]) -> None:
     conditions = template["Conditions"]
-    assert set(conditions) == set(OPTIONAL_PARAMETERS)
+    assert set(conditions) == set(OPTIONAL_PARAMETERS) | {"CreateSinkBucket"}
+    assert conditions["CreateSinkBucket"] == {"Fn::Not": [{"Condition": "HasExistingBucket"}]}
+    conditions = {name: body for name, body in conditions.items() if name != "CreateSinkBucket"}
     for condition, parameter in OPTIONAL_PARAMETERS.items():
         assert conditions[condition] == {"Fn::Not": [{"Fn::Equals": [ref(parameter), ""]}]}
 
@@ -312,6 +317,8 @@ class _Resolver:
         self.values.update(SAMPLE_REFS)
 
     def condition(self, name: str) -> bool:
+        if name == "CreateSinkBucket":
+            return not self.condition("HasExistingBucket")
         return bool(self.values[OPTIONAL_PARAMETERS[name]])
 
     def __call__(self, node: Any) -> Any:
@@ -407,8 +414,8 @@ WORKER_GRANTS = {
                       get_att("BackfillQueue", "Arn")),
     "DeadLetterQueue": ({"sqs:SendMessage", "sqs:GetQueueUrl"}, get_att("DeadLetterQueue", "Arn")),
     "SinkObjects": ({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"},
-                    {"Fn::Sub": "${SinkBucket.Arn}/${SinkPrefix}/*"}),
-    "SinkListing": ({"s3:ListBucket"}, get_att("SinkBucket", "Arn")),
+                    {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${Bucket}/${SinkPrefix}/*", {"Bucket": SINK_BUCKET}]}),
+    "SinkListing": ({"s3:ListBucket"}, {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${Bucket}", {"Bucket": SINK_BUCKET}]}),
     "SinkKmsKey": ({"kms:GenerateDataKey", "kms:Decrypt"}, ref("KmsKeyArn")),
     "GoogleCredentials": ({"secretsmanager:GetSecretValue"}, ref("GoogleCredentialsSecretArn")),
     "OktaCredentials": ({"secretsmanager:GetSecretValue"}, ref("OktaCredentialsSecretArn")),
@@ -546,7 +553,7 @@ def test_outputs_name_what_an_ecs_worker_or_operator_needs(template: dict[str, A
     assert outputs["BackfillQueueUrl"]["Value"] == ref("BackfillQueue")
     assert outputs["DeadLetterQueueUrl"]["Value"] == ref("DeadLetterQueue")
     assert outputs["StateTableName"]["Value"] == ref("StateTable")
-    assert outputs["SinkBucketName"]["Value"] == ref("SinkBucket")
+    assert outputs["SinkBucketName"]["Value"] == SINK_BUCKET
 
 
 # --------------------------------------------------------------------------- Dockerfile
@@ -706,3 +713,37 @@ def test_deploy_files_name_only_documents_in_the_repository(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for name in sorted(set(DOC_REFERENCE.findall(text))):
         assert (ROOT / name).is_file(), f"{path.name} points to {name}, which is not in the repository"
+
+
+# --------------------------------------------------------------------------- an existing bucket
+
+
+def test_with_an_existing_bucket_the_stack_creates_none_and_writes_under_its_prefix(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ExistingBucketName (a SIEM's bucket): no bucket or bucket policy of the stack's,
+    the functions' sink URL and the worker's S3 grants name that bucket and prefix."""
+    for name in ("SinkBucket", "SinkBucketPolicy"):
+        assert template["Resources"][name]["Condition"] == "CreateSinkBucket"
+    resolve = _Resolver(template)
+    resolve.values.update({"ExistingBucketName": "acme-siem-raw", "SinkPrefix": "audit/logpull"})
+    variables = function_environment(template, "WorkerFunction")
+    assert resolve(variables["LOGPULL_SINK__URL"]) == "s3://acme-siem-raw/audit/logpull"
+    grants = {statement["Sid"]: resolve(statement["Resource"])
+              for statement, _ in role_statements(template, "WorkerRole") if statement.get("Sid", "").startswith("Sink")
+              and statement.get("Sid") != "SinkKmsKey"}
+    assert grants == {"SinkObjects": "arn:aws:s3:::acme-siem-raw/audit/logpull/*",
+                      "SinkListing": "arn:aws:s3:::acme-siem-raw"}
+    assert resolve(template["Outputs"]["SinkUrl"]["Value"]) == "s3://acme-siem-raw/audit/logpull"
+    pattern = template["Parameters"]["ExistingBucketName"]["AllowedPattern"]
+    assert all(re.fullmatch(pattern, v) for v in ("", "acme-siem-raw", "a.b-c"))
+    assert not any(re.fullmatch(pattern, v) for v in ("s3://acme", "Acme", "acme/raw", "a"))
+
+
+def test_template_header_and_description_are_true() -> None:
+    """It builds with scripts/build_lambda.py (the README's way), and reads more than Google."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    head = text.split("Parameters:")[0]
+    assert "scripts/build_lambda.py" in head and "pip install --target" not in head
+    assert (ROOT / "scripts" / "build_lambda.py").is_file()
+    assert "Okta" in head and "Google Workspace audit logs pulled" not in head

@@ -177,3 +177,26 @@ def test_the_readme_walkthrough_block_loads(tmp_path: Path) -> None:
         ["meta.node", "meta.seq"],
         200,
     )
+
+
+def test_an_ocsf_mapping_must_exist_when_the_config_loads(tmp_path: Path) -> None:
+    message = error(tmp_path, SPEC.replace('kind = "http"', 'kind = "http"\nocsf_mapping = "okta_sytem_log"'))
+    assert "sources[0].ocsf_mapping" in message and "'okta_sytem_log'" in message
+    assert "known: atlassian_org_audit, generic, github_audit_log" in message
+    for name in ("okta_system_log", "generic"):
+        source = load(tmp_path, SPEC.replace('kind = "http"', f'kind = "http"\nocsf_mapping = "{name}"')).sources[0]
+        assert source.kind_options.ocsf_mapping == name  # type: ignore[union-attr]
+
+
+def test_an_unknown_ocsf_mapping_exits_2_naming_the_field(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.toml"
+    path.write_text('[sink]\nurl = "file:///tmp/x"\n' + HEAD
+                    + SPEC.replace('kind = "http"', 'kind = "http"\nocsf_mapping = "nope"'))  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "logpull.cli", "status", "-c", str(path)],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "sources[0].ocsf_mapping" in result.stderr and "known:" in result.stderr
+    assert "Traceback" not in result.stderr

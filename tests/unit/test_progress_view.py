@@ -74,3 +74,9 @@ def test_the_demo_says_what_it_proved() -> None:
 def test_the_demo_says_when_it_failed_and_when_no_fault_was_injected() -> None:
     text = rendered(outcome(missing=3, faults={}))
     assert "FAILED" in text and "missing 3" in text and "none (try --fault-rate" in text
+
+
+def test_a_demo_with_failed_windows_points_to_what_still_exists() -> None:
+    """Its emulator (and DLQ) end with the demo: no `logpull dlq list` hint (#23)."""
+    text = rendered(outcome(windows_failed=2))
+    assert "2 FAILED" in text and "dlq list" not in text and "task_finished" in text

@@ -157,3 +157,35 @@ def compact(values: dict[str, Any]) -> dict[str, Any] | None:
     """``values`` without empty members; None when nothing is left."""
     kept = {k: v for k, v in values.items() if not _empty(v)}
     return kept or None
+
+
+# The verb of an action name (its last word) → Entity Management's activity (API Activity
+# shares 1-4); a verb not here is activity Other under the action's own name.
+_ENTITY_VERBS: dict[str, tuple[int, str]] = {
+    **dict.fromkeys(("create", "created", "add", "added", "install", "installed", "generate",
+                     "generated", "new", "regenerate", "server-create"), (1, "Create")),
+    **dict.fromkeys(("read", "access", "accessed", "clone", "fetch", "download", "downloaded",
+                     "view", "viewed", "fill", "reveal", "secure-copy", "export", "server-fetch",
+                     "select-sso-provider", "sso-fill", "enter-item-edit-mode"), (2, "Read")),
+    **dict.fromkeys(("update", "updated", "modify", "modified", "change", "changed", "edit", "rename",
+                     "renamed", "push", "set", "server-update", "patch", "replace"), (3, "Update")),
+    **dict.fromkeys(("delete", "deleted", "destroy", "remove", "removed", "revoke", "revoked",
+                     "uninstall", "uninstalled", "purge", "trash"), (4, "Delete")),
+    **dict.fromkeys(("transfer", "move", "moved"), (5, "Move")),
+    **dict.fromkeys(("enable", "enabled", "approve", "approved", "unhide"), (8, "Enable")),
+    **dict.fromkeys(("disable", "disabled", "restrict", "restricted", "block", "hide"), (9, "Disable")),
+    **dict.fromkeys(("suspend", "suspended"), (12, "Suspend")),
+    **dict.fromkeys(("unsuspend", "resume", "reactivate", "restore"), (13, "Resume")),
+}
+
+
+def entity_activity(action: str, api: bool = False) -> tuple[int, str]:
+    """The activity of an action on an entity from its verb (the last word after ``.``,
+    ``_`` or a space, or the whole action); Other under the action's own name if none
+    fits. ``api``: API Activity, whose activities are Create/Read/Update/Delete only."""
+    words = [action.lower(), *action.lower().replace(".", " ").replace("_", " ").split()[::-1]]
+    for word in words:
+        found = _ENTITY_VERBS.get(word)
+        if found is not None and (not api or found[0] <= 4):  # noqa: PLR2004
+            return found
+    return OTHER, action

@@ -48,9 +48,11 @@ class OcsfTeeSink:
         self._raw_suffix, self._ocsf_suffix = raw_suffix, ocsf_suffix
         self.raw_data = raw_data
 
-    def stage_normalised(self, key: WindowKey, seq: int, owner: str, events: Iterable[Event]) -> str:
-        """Stage the OCSF part of page ``seq`` (the events of its raw part, in order)."""
-        staged = self.ocsf.stage(key, seq, owner, normalise(events, key.source, self.raw_data))
+    def stage_normalised(self, key: WindowKey, seq: int, owner: str, events: Iterable[Event],
+                         mapping: str | None = None) -> str:
+        """Stage the OCSF part of page ``seq`` (the events of its raw part, in order);
+        ``mapping``: the source's mapping name (``worker.ocsf.MAPPINGS``)."""
+        staged = self.ocsf.stage(key, seq, owner, normalise(events, key.source, self.raw_data, mapping))
         if staged != staged_name(key, seq, owner, self._ocsf_suffix):
             raise AssertionError(f"OCSF part staged as {staged}, not under the raw part's name")
         return staged

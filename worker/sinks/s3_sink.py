@@ -167,7 +167,9 @@ class S3Sink:
 def _cause(exc: ClientError, bucket: str) -> str:
     code = _code(exc)
     if code == "NoSuchBucket":
-        return f"bucket {bucket} does not exist (run `logpull init`)"
+        # `init` creates a bucket only when asked: a hint that sent there alone would loop
+        return (f"bucket {bucket} does not exist (create it, or set create_bucket = true under [sink] "
+                "and run `logpull init`)")
     if code in {"AccessDenied", "403", "AllAccessDisabled"}:
         return "access denied (the role needs s3:PutObject and s3:DeleteObject on the prefix)"
     if code in {"KMS.NotFoundException", "KMS.DisabledException", "KMSInvalidStateException"}:

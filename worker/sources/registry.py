@@ -20,7 +20,7 @@ BUILTIN = {
     "okta_system_log": "worker.sources.okta:create",
     **{kind: "worker.sources.http:create" for kind in (
         "http", "github_audit_log", "slack_audit_logs", "onepassword_events",
-        "atlassian_org_audit")},
+        "atlassian_org_audit", "microsoft_graph_audit")},
 }
 
 

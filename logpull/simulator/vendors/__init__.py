@@ -23,6 +23,7 @@ from logpull.simulator.vendors._server import VendorSimulator
 from logpull.simulator.vendors._settings import VendorSettings
 from logpull.simulator.vendors.atlassian import AtlassianOrgAudit, AtlassianSettings
 from logpull.simulator.vendors.github import GitHubAuditLog, GitHubSettings
+from logpull.simulator.vendors.graph import GraphAuditLogs, GraphSettings
 from logpull.simulator.vendors.onepassword import OnePasswordEvents, OnePasswordSettings
 from logpull.simulator.vendors.slack import SlackAuditLogs, SlackSettings
 from logpull.simulator.vendors.zylo import ZyloAudit, ZyloSettings
@@ -33,6 +34,7 @@ FAKES: dict[str, tuple[type[VendorSimulator[Any]], type[VendorSettings]]] = {
     "onepassword": (OnePasswordEvents, OnePasswordSettings),
     "atlassian": (AtlassianOrgAudit, AtlassianSettings),
     "zylo": (ZyloAudit, ZyloSettings),
+    "graph": (GraphAuditLogs, GraphSettings),
 }
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "AtlassianSettings",
     "GitHubAuditLog",
     "GitHubSettings",
+    "GraphAuditLogs",
+    "GraphSettings",
     "OnePasswordEvents",
     "OnePasswordSettings",
     "SlackAuditLogs",

@@ -93,3 +93,27 @@ class AtlassianOrgAudit(_Builtin):
 
     def _values(self) -> dict[str, str]:
         return {"org_id": self.org_id}
+
+
+GRAPH_STREAMS = ("directoryAudits", "signIns")
+_GUID = r"^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$"  # a GUID, or a verified domain name
+
+
+class MicrosoftGraphAudit(_Builtin):
+    _kind = "microsoft_graph_audit"
+    tenant_id: str = Field(pattern=_GUID)
+    client_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,100}$")
+    login_endpoint: str = Field(
+        default="https://login.microsoftonline.com", pattern=r"^https?://[^\s{}]+$"
+    )
+    streams: list[Literal["directoryAudits", "signIns"]] | Literal["all"] = "all"
+
+    def _values(self) -> dict[str, str]:
+        return {
+            "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "login_endpoint": self.login_endpoint.rstrip("/"),
+        }
+
+    def _streams(self) -> list[str] | None:
+        return list(GRAPH_STREAMS) if self.streams == "all" else list(self.streams)

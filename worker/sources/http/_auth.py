@@ -107,7 +107,7 @@ class ClientCredentials(AuthBase):
         body = _json(response)
         status = response.status_code
         if status != HTTPStatus.OK:
-            detail = redact.redact(f"HTTP {status} {body.get('error', '')}".strip())
+            detail = redact.redact(_refusal(status, body))
             if status == HTTPStatus.TOO_MANY_REQUESTS:
                 raise RateLimited(f"token endpoint rate limited: {detail}")
             if status >= HTTPStatus.INTERNAL_SERVER_ERROR or status == HTTPStatus.REQUEST_TIMEOUT:
@@ -117,19 +117,35 @@ class ClientCredentials(AuthBase):
                 f"{self.client_id} ({detail})",
                 reason="bad_credentials",
             )
-        token, lifetime = body.get("access_token"), body.get("expires_in", 3600)
-        if (
-            not isinstance(token, str)
-            or not token
-            or not isinstance(lifetime, int | float)
-            or lifetime <= 0
-        ):
+        token, lifetime = body.get("access_token"), _seconds(body.get("expires_in", 3600))
+        if not isinstance(token, str) or not token or lifetime is None or lifetime <= 0:
             raise RetryableError("token endpoint: malformed answer (no access_token / expires_in)")
         redact.register(token)
         self.fetches += 1
         self.token = token
         margin = min(self.spec.renew_before.total_seconds(), lifetime / 2)
         self.renew_at = started + lifetime - margin
+
+
+def _refusal(status: int, body: dict[str, Any]) -> str:
+    """The token endpoint's cause: its ``error`` code and the first line of its
+    ``error_description`` (Microsoft's carries the AADSTS code there, then trace ids)."""
+    description = body.get("error_description")
+    first = description.strip().splitlines()[0][:300] if isinstance(description, str) else ""
+    code = body.get("error", "")
+    return " ".join(str(part) for part in (f"HTTP {status}", code, first) if part)
+
+
+def _seconds(value: object) -> float | None:
+    """``expires_in``: a number, or a number in a string (as some endpoints send it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -18,13 +18,14 @@ class Outgoing:
     body: dict[str, Any] | None = None
 
 
-def _fill(value: Any, values: dict[str, str]) -> Any:
+def fill(value: Any, values: dict[str, str]) -> Any:
+    """``value`` with its ``{placeholders}`` filled (strings, inside dicts and lists)."""
     if isinstance(value, str) and "{" in value:
         return value.format(**values)
     if isinstance(value, dict):
-        return {k: _fill(v, values) for k, v in value.items()}
+        return {k: fill(v, values) for k, v in value.items()}
     if isinstance(value, list):
-        return [_fill(v, values) for v in value]
+        return [fill(v, values) for v in value]
     return value
 
 
@@ -34,15 +35,14 @@ class Requests:
     def __init__(self, spec: HttpSpec, stream: Stream | None, page_size: int, base: str) -> None:
         values = {**spec.vars, **({"stream": stream.name} if stream else {})}
         request = spec.request
-        path = _fill(stream.url if stream and stream.url else request.url, values)
+        path = fill(stream.url if stream and stream.url else request.url, values)
         self.url = path if path.startswith(("http://", "https://")) else base.rstrip("/") + path
         self.method = request.method
-        self.static_params = _fill({**request.params, **(stream.params if stream else {})}, values)
-        self.static_body = _fill({**request.body, **(stream.body if stream else {})}, values)
-        self.window, self.pages = spec.time_range, spec.pages
-        in_body = spec.time_range.location == "body" or (
-            spec.time_range.location == "auto" and self.method == "POST"
-        )
+        self.static_params = fill({**request.params, **(stream.params if stream else {})}, values)
+        self.static_body = fill({**request.body, **(stream.body if stream else {})}, values)
+        window = stream.time_range if stream and stream.time_range else spec.time_range
+        self.window, self.pages = window, spec.pages
+        in_body = window.location == "body" or (window.location == "auto" and self.method == "POST")
         self.window_in_body = in_body
         self.size = {request.page_size_param: page_size} if request.page_size_param else {}
         self.size_in_body = self.method == "POST"

@@ -15,11 +15,11 @@ import requests
 from shared.config import SourceSettings
 from shared.errors import PermanentError, RateLimited, RetryableError, TokenRejected
 from shared.kinds.http import SpecBacked
-from shared.kinds.http_spec import HttpSpec, split_path
+from shared.kinds.http_spec import HttpSpec, OAuthClientCredentials, split_path
 from worker.sources.base import Ordering, Page, Query, classify_status, events_from, read_file
 from worker.sources.http import _auth, _rate
 from worker.sources.http._paths import Envelope, Heads, nested
-from worker.sources.http._request import Outgoing, Requests
+from worker.sources.http._request import Outgoing, Requests, fill
 from worker.sources.http._times import record_time, record_times
 
 USER_AGENT = "logpull (http)"
@@ -81,7 +81,8 @@ class HttpSource:
             {
                 "token": pages.token_path if pages.token_from in ("body", "next_url") else None,
                 "has_more": pages.has_more_path,
-                "error": pages.error_code_path if pages.dead_token_codes else None,
+                # (a body that is the list of records names no error code: only error bodies do)
+                "error": pages.error_code_path if pages.dead_token_codes and records.path else None,
             },
         )
         self._heads = Heads(records)
@@ -90,32 +91,24 @@ class HttpSource:
         self._session.headers.update(
             {"User-Agent": USER_AGENT, "Accept": "application/json", **spec.request.headers}
         )
-        self._auth = _auth.build(spec.auth, secret, settings.credentials, self._session, clock)
+        auth = spec.auth
+        if isinstance(auth, OAuthClientCredentials):  # its URL and client id may be templates
+            auth = auth.model_copy(
+                update={"token_url": fill(auth.token_url, spec.vars),
+                        "client_id": fill(auth.client_id, spec.vars)}
+            )  # fmt: skip
+        self._auth = _auth.build(auth, secret, settings.credentials, self._session, clock)
 
     # -- one request ---------------------------------------------------------------------
     def _send(self, out: Outgoing, timeout: float) -> requests.Response:
-        response = self._session.request(
-            out.method,
-            out.url,
-            params=out.params or None,
-            json=out.body,
-            timeout=timeout,
-            auth=self._auth,
-        )
+        def send() -> requests.Response:
+            return self._session.request(out.method, out.url, params=out.params or None, json=out.body,
+                                         timeout=timeout, auth=self._auth)
+
+        response = send()
         refused = getattr(self._auth, "refused", None)
-        if (
-            response.status_code == HTTPStatus.UNAUTHORIZED
-            and refused is not None
-            and refused(response.request)
-        ):
-            response = self._session.request(
-                out.method,
-                out.url,
-                params=out.params or None,
-                json=out.body,
-                timeout=timeout,
-                auth=self._auth,
-            )
+        if response.status_code == HTTPStatus.UNAUTHORIZED and refused is not None and refused(response.request):
+            response = send()  # once more with a renewed token
         return response
 
     def fetch(self, query: Query, token: str | None, timeout: float) -> Page:
