@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.late import final_until
+from orchestrator.planning import walk_start
 from shared.config import SourceSettings
 from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, WINDOW_STATES, WindowRecord
@@ -62,7 +63,8 @@ class Ledger:
 def ledger(source: SourceSettings, windows: list[WindowRecord], settled: SettledMark | None = None) -> Ledger:
     """From every window of ``source``, or from the ``settled`` prefix's totals and the
     windows from its end on (what a tick lists): the same numbers either way."""
-    start = settled.until if settled else source.start
+    start = settled.until if settled else walk_start(
+        source.start, [(w.key.start, w.key.end) for w in windows if w.key.pass_no == FIRST_PASS])
     prefix = settled or SettledMark(source.start, "")
     return Ledger(
         complete_until=complete_until(start, windows),

@@ -38,7 +38,7 @@ class WindowListing:
     def windows(self, source: SourceSettings, meta: SourceMeta | None, until: datetime | None = None) -> Listed:
         """The windows of ``source`` past its settled prefix that start before or at
         ``until`` (all without it); ``meta`` is the source's meta item as this tick has it."""
-        mark = settled.usable(source, self._marks.get(source.id), meta.settled if meta else None)
+        mark = self.mark(source, meta)
         if meta is None or mark.until >= meta.watermark or (until is not None and until < mark.until):
             fresh: list[WindowRecord] = []  # nothing recorded past the mark (or wanted): nothing to read
         else:
@@ -49,12 +49,25 @@ class WindowListing:
             self._keep(source, meta, mark)
         return Listed(mark, [w for w in fresh if w.key.start >= mark.until])
 
+    def mark(self, source: SourceSettings, meta: SourceMeta | None) -> SettledMark:
+        """The settled mark as far as known, under the source's current config. Without one
+        (a new source, or ``start`` or the late horizon edited) the origin: ``start``, or
+        the recorded window that contains it (one small query)."""
+        found = settled.furthest(source, self._marks.get(source.id), meta.settled if meta else None)
+        if found is not None:
+            return found
+        cover = None
+        if meta is not None and source.start < meta.watermark:
+            cover = self.store.window_before(source.id, format_instant(source.start))
+        self._marks[source.id] = settled.origin(source, cover)
+        return self._marks[source.id]
+
     def _keep(self, source: SourceSettings, meta: SourceMeta, mark: SettledMark) -> None:
         """Remember ``mark`` and store it if the meta item's lags (a lost race: next tick)."""
         self._marks[source.id] = mark
         stored = meta.settled
-        behind = mark.until > source.start if stored is None else (stored.basis != mark.basis
-                                                                   or stored.until < mark.until)
+        behind = mark.until != source.start if stored is None else (stored.basis != mark.basis
+                                                                    or stored.until < mark.until)
         if behind:
             self.store.advance_settled(source.id, stored, mark)
 

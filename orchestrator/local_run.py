@@ -21,7 +21,7 @@ from shared.log import get_logger
 from shared.models import FINAL_PASS, FIRST_PASS, SourceFailure, WindowKey, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import final_pass_due
-from orchestrator.planning import align_down
+from orchestrator.planning import layout
 from orchestrator.run_prefix import SettledPrefix
 from orchestrator.tick import WINDOWS_PER_TRANSACTION, Orchestrator, TickResult
 
@@ -31,6 +31,13 @@ TAIL_TICK_SECONDS = 0.2
 IN_HAND_PER_WORKER = 1  # a worker runs one task at a time
 BACKLOG_PER_WORKER = 4  # a short queue: fresh scheduling, cheap receives (also on emulators)
 MIN_BACKLOG = 16
+OPEN_SHOWN = 5  # open windows named when a run gives up
+MIN_STALL_SECONDS = 300.0  # a run with nothing moving for max(this, 5 task runs and leases) gives up
+
+
+def stall_after(settings: Settings) -> float:
+    """How long nothing may move (no window ended, no page read) before a run gives up."""
+    return max(MIN_STALL_SECONDS, 5 * (settings.worker.task_deadline + settings.worker.lease).total_seconds())
 
 
 @dataclass
@@ -45,6 +52,8 @@ class Progress:
     # sources marked failed (credentials): their windows cannot progress until a reset
     failed_sources: dict[str, SourceFailure] = field(default_factory=dict)
     windows_blocked: int = 0  # their windows neither done nor failed
+    open: list[str] = field(default_factory=list)  # the first windows of the range not yet done
+    stuck: float | None = None  # set when nothing moved for this many seconds: the run gave up
 
     @property
     def finished(self) -> bool:
@@ -125,13 +134,12 @@ class LocalRun:
                                          tick_lines="debug")  # its progress line says more, less often
 
     def targets(self) -> dict[str, datetime]:
-        """Per source, the end of the last full window due now (fixed for this run)."""
+        """Per source, how far windows are due now (``now - settle`` or ``end``; fixed for
+        this run): the planner schedules every window that ends by then, from the recorded
+        ones on (whatever their length), so the run waits for exactly those."""
         now = from_epoch(self.clock())
-        targets = {}
-        for s in self.settings.sources:
-            limit = min(now - s.settle, s.end) if s.end else now - s.settle
-            targets[s.id] = max(s.start, align_down(limit, s.start, s.window))
-        return targets
+        return {s.id: max(s.start, min(now - s.settle, s.end) if s.end else now - s.settle)
+                for s in self.settings.sources}
 
     def progress(self, targets: dict[str, datetime], listed: dict[str, list[WindowRecord]],
                  failed_sources: dict[str, SourceFailure] | None = None) -> Progress:
@@ -148,10 +156,17 @@ class LocalRun:
 
     def _source_progress(self, progress: Progress, source: SourceSettings, targets: dict[str, datetime],
                          windows: list[WindowRecord]) -> None:
-        firsts = [w for w in windows if w.key.pass_no == FIRST_PASS and w.key.end <= targets[source.id]]
+        recorded = {(w.key.start, w.key.end): w for w in windows if w.key.pass_no == FIRST_PASS}
+        spans = layout(source.start, source.window, targets[source.id], recorded, source.end)
+        firsts = [recorded[span] for span in spans if span in recorded]
         finals = {w.key.start: w for w in windows if w.key.pass_no == FINAL_PASS}
-        progress.windows_total += max(0, int((targets[source.id] - source.start) / source.window))
-        due = [w for w in windows if final_pass_due(w, source.effective_late_horizon, self.called_at)]
+        progress.windows_total += len(spans)  # of the configured range, recorded or still to record
+        for span in spans:
+            window = recorded.get(span)
+            if len(progress.open) < OPEN_SHOWN and (window is None or window.state != "done"):
+                progress.open.append(f"{source.id} [{format_instant(span[0])}, {format_instant(span[1])}) "
+                                     f"{window.state if window else 'not recorded yet'}")
+        due = [w for w in firsts if final_pass_due(w, source.effective_late_horizon, self.called_at)]
         progress.windows_total += len(due)
         self._count(progress, firsts + [finals[w.key.start] for w in due if w.key.start in finals])
         progress.events += sum(w.events for w in windows)
@@ -178,6 +193,18 @@ class LocalRun:
             self._seen_published.add(window.key)
             return True
         return False
+
+    def _stalled(self, progress: Progress,
+                 moved: tuple[tuple[int, ...], float] | None) -> tuple[tuple[int, ...], float]:
+        """Sets ``progress.stuck`` once nothing moved for ``stall_after``; the new ``moved``."""
+        now = self.clock()
+        sign = (progress.windows_total, progress.windows_done, progress.windows_failed, progress.events,
+                progress.pages, progress.continuations)
+        if moved is None or moved[0] != sign:
+            return sign, now
+        if now - moved[1] >= stall_after(self.settings):
+            progress.stuck = now - moved[1]
+        return moved
 
     @staticmethod
     def _tick_every(progress: Progress, pool: WorkerPool | None) -> float:
@@ -229,6 +256,7 @@ class LocalRun:
         windows left may all be done, or half the queue's backlog was worked off (so a
         fast worker never finds the queue empty before the next tick refills it)."""
         targets = self.orchestrator.until
+        moved: tuple[tuple[int, ...], float] | None = None  # what progress looked like, since when
         try:
             if pool:
                 pool.start()
@@ -240,6 +268,9 @@ class LocalRun:
                 progress = self.progress(targets, whole, ticked.failed_sources)
                 report(progress)
                 if progress.finished or (not self.settings.sources):
+                    return progress
+                moved = self._stalled(progress, moved)
+                if progress.stuck is not None:
                     return progress
                 if pool:
                     pool.keep_alive()

@@ -27,7 +27,7 @@ class SettledPrefix:
         """Every window of ``source`` up to what the tick ``listed`` past ``mark``."""
         until = mark.until if mark else source.start
         known = self._windows.setdefault(source.id, [])
-        since = self._until.get(source.id, source.start)
+        since = self._until.get(source.id) or self._origin(source)
         if until < since:  # a mark set aside (another late horizon): keep what is still before it
             known[:] = [w for w in known if w.key.start < until]
         elif until > since:
@@ -35,3 +35,9 @@ class SettledPrefix:
             known += [w for w in fresh if w.key.start < until]
         self._until[source.id] = until
         return known + listed
+
+    def _origin(self, source: SourceSettings) -> datetime:
+        """``start``, or the start of the recorded window that contains it (``start``
+        moved later, off a window boundary: that window is the range's first)."""
+        cover = self.store.window_before(source.id, format_instant(source.start))
+        return cover.key.start if cover is not None and cover.key.end > source.start else source.start

@@ -25,15 +25,23 @@ def basis(source: SourceSettings) -> str:
     return f"{format_instant(source.start)}/{int(source.effective_late_horizon.total_seconds())}s"
 
 
-def origin(source: SourceSettings) -> SettledMark:
-    """The empty prefix: nothing settled yet."""
-    return SettledMark(until=source.start, basis=basis(source))
+def origin(source: SourceSettings, cover: WindowRecord | None = None) -> SettledMark:
+    """The empty prefix: nothing settled yet. It begins at ``start``, or at the start of
+    the recorded window ``cover`` that contains it (``start`` moved later, off a window
+    boundary: that window stays whole and is the first of the range)."""
+    inside = cover is not None and cover.key.start < source.start < cover.key.end
+    return SettledMark(until=cover.key.start if cover and inside else source.start, basis=basis(source))
+
+
+def furthest(source: SourceSettings, *marks: SettledMark | None) -> SettledMark | None:
+    """The furthest of ``marks`` judged under the source's current config (None: none is)."""
+    valid = [m for m in marks if m is not None and m.basis == basis(source)]
+    return max(valid, key=lambda m: m.until, default=None)
 
 
 def usable(source: SourceSettings, *marks: SettledMark | None) -> SettledMark:
     """The furthest of ``marks`` judged under the source's current config (or the origin)."""
-    valid = [m for m in marks if m is not None and m.basis == basis(source) and m.until >= source.start]
-    return max(valid, key=lambda m: m.until, default=origin(source))
+    return furthest(source, *marks) or origin(source)
 
 
 def advance(source: SourceSettings, mark: SettledMark, windows: Iterable[WindowRecord],

@@ -6,12 +6,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from orchestrator.config_changes import Recorded, changes
 from orchestrator.coverage import coverage
 from orchestrator.ledger import ledger
+from orchestrator.planning import covering, walk_start
 from shared.aws.state_store import DynamoStateStore
 from shared.aws.task_queue import SqsTaskQueue
 from shared.config import Settings, SourceSettings
-from shared.models import SourceMeta, WindowRecord
+from shared.models import FIRST_PASS, SourceMeta, WindowRecord
 from shared.timeutil import format_instant, from_epoch
 
 
@@ -29,6 +31,11 @@ def source_report(source: SourceSettings, meta: SourceMeta | None, windows: list
          "fix": meta.failed.describe(source.id).split(" — ", 1)[-1]}
         if meta and meta.failed else None
     )
+    spans = sorted((w.key.start, w.key.end) for w in windows if w.key.pass_no == FIRST_PASS)
+    recorded = Recorded(meta, spans[0], spans[-1], covering(source.start, spans)) if meta and spans else None
+    report["config_changes"] = changes(source, recorded)  # what the config changed against the record
+    origin = walk_start(source.start, spans)
+    windows = [w for w in windows if w.key.end > origin]  # the configured range: windows before start are outside
     report.update(ledger(source, windows).as_dict(now))
     due = source.start + source.window + source.settle
     if source.start.timestamp() > now:  # nothing to be late with: say when the first window is due

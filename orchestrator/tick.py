@@ -28,7 +28,7 @@ from shared.timeutil import format_instant, from_epoch
 from orchestrator.late import due_final_passes
 from orchestrator.ledger import Ledger, log_ledger
 from orchestrator.listing import Listed, WindowListing
-from orchestrator.planning import plan_windows
+from orchestrator.planning import plan_head, plan_windows
 from orchestrator import source_failure
 from orchestrator.scavenger import Scavenger
 
@@ -81,6 +81,7 @@ class Orchestrator:
         self.max_backlog = max_backlog or settings.orchestrator.max_backlog
         self.max_windows_per_tick = max_windows_per_tick or settings.orchestrator.max_windows_per_tick
         self.listing = WindowListing(store)  # remembers the settled past between ticks
+        self._first: dict[str, datetime] = {}  # where each source's recorded windows begin (see _first_recorded)
 
     def tick(self, deadline: float | None = None) -> TickResult:
         """One tick: record new windows, enqueue recorded ones while the queue's backlog
@@ -111,7 +112,8 @@ class Orchestrator:
                 room -= source_failure.clear(self.store, self.queue, meta, windows, why="credentials changed",
                                              settle=source.settle) or 0
                 meta = replace(meta, failed=None)
-            sent, result.unsent[source.id] = self._enqueue(source, meta, windows, max(0, room))
+            sent, result.unsent[source.id] = self._enqueue(source, meta, windows, max(0, room),
+                                                          listed.settled.until)
             result.enqueued[source.id] = sum(sent.values())
             room -= sent.get(BACKFILL, 0)
             result.final_passes[source.id] = self._schedule_final_passes(source, windows)
@@ -127,7 +129,9 @@ class Orchestrator:
         """Past the enqueue mark only the windows this tick may enqueue matter: later
         ones are recorded, never sent, so nothing about them can change. (The backfill
         queue's room, plus the few live windows that go regardless of it.)"""
-        return meta.enqueued_until + (max(0, room) + 2 + LIVE_WINDOWS) * source.window if meta else None
+        if meta is None:
+            return None
+        return max(meta.enqueued_until, source.start) + (max(0, room) + 2 + LIVE_WINDOWS) * source.window
 
     def _report(self, source: SourceSettings, listed: Listed, counts: QueueCounts) -> Ledger:
         current = log_ledger(source, listed.windows, self.clock(), listed.settled, self.tick_lines)
@@ -139,17 +143,20 @@ class Orchestrator:
         return current
 
     def _enqueue(self, source: SourceSettings, meta: SourceMeta | None, windows: list[WindowRecord],
-                 room: int) -> tuple[dict[Lane, int], int]:
+                 room: int, origin: datetime) -> tuple[dict[Lane, int], int]:
         """Send tasks for recorded windows from ``enqueued_until`` on, each to its lane's
         queue (backfill ones at most ``room``), then move the mark past them; how many
-        per lane, and how many recorded windows are left past the mark. The mark moves only after the send, so a crash in between re-sends (a
-        duplicate task, which workers drop) rather than loses."""
+        per lane, and how many recorded windows are left past the mark. The mark moves
+        only after the send, so a crash in between re-sends (a duplicate task, which
+        workers drop) rather than loses. Windows before the range's ``origin`` (``start``
+        moved later) are outside it: the mark jumps over them."""
         if meta is None or meta.enqueued_until >= meta.watermark:
             return {}, 0
+        mark = max(meta.enqueued_until, origin)
         todo = sorted((w for w in windows if w.key.pass_no == FIRST_PASS
-                       and meta.enqueued_until <= w.key.start < meta.watermark), key=lambda w: w.key.start)
+                       and mark <= w.key.start < meta.watermark), key=lambda w: w.key.start)
         send: list[tuple[Lane, TaskMessage]] = []
-        backfill, mark = 0, meta.enqueued_until
+        backfill = 0
         for window in todo:
             if window.key.start != mark:
                 break  # not listed yet (recorded after the listing): next tick
@@ -184,26 +191,30 @@ class Orchestrator:
 
     def _schedule(self, source: SourceSettings, meta: SourceMeta | None) -> tuple[list[WindowRecord], SourceMeta | None]:
         """Record up to ``max_windows_per_tick`` new windows from ``meta`` (as read at the
-        tick's start); return them and the meta item as it is after them."""
+        tick's start); return them and the meta item as it is after them. First the head
+        (``start`` moved earlier than the first recorded window: backwards, so that the
+        recorded windows stay one run, the enqueue mark moved back to its first), then on
+        from the watermark (or from ``start``, if it moved past it)."""
         budget = self.max_windows_per_tick
         recorded: list[WindowRecord] = []
         conflicts = 0
         while budget > 0:
             if self._deadline is not None and self.clock() >= self._deadline:
                 return recorded, meta
-            watermark = meta.watermark if meta else source.start
-            planned = plan_windows(watermark, self.horizon(source), source.window,
-                                   min(budget, WINDOWS_PER_TRANSACTION))
-            if not planned:
-                return recorded, meta
+            limit = min(budget, WINDOWS_PER_TRANSACTION)
+            first = self._first_recorded(source, meta)
+            if meta is not None and first is not None and (head := plan_head(source.start, first, source.window, limit)):
+                planned, watermark, enqueued = head, meta.watermark, min(head[0][0], meta.enqueued_until)
+            else:
+                planned = plan_windows(max(meta.watermark, source.start) if meta else source.start,
+                                       self.horizon(source), source.window, limit, source.end)
+                if not planned:
+                    return recorded, meta
+                watermark = planned[-1][1]
+                enqueued = meta.enqueued_until if meta else source.start
             windows = [self._new_window(source.id, start, end) for start, end in planned]
-            new_meta = SourceMeta(
-                source=source.id,
-                watermark=planned[-1][1],
-                enqueued_until=meta.enqueued_until if meta else source.start,
-                version=(meta.version + 1) if meta else 1,
-                recorded_at=self.clock(),
-            )
+            new_meta = SourceMeta(source=source.id, watermark=watermark, enqueued_until=enqueued,
+                                  version=(meta.version + 1) if meta else 1, recorded_at=self.clock())
             try:
                 self.store.record_windows(meta, new_meta, windows)
             except ConflictError:
@@ -211,13 +222,26 @@ class Orchestrator:
                 if conflicts > MAX_CONFLICT_RETRIES:
                     raise
                 meta = self.store.get_meta(source.id)
+                self._first.pop(source.id, None)
                 continue  # another orchestrator advanced the watermark: re-read and go on
+            if windows[0].key.start < (first or windows[0].key.start):
+                self._first[source.id] = windows[0].key.start
             # the write moved only the watermark: the rest of the item is as read
             meta = replace(new_meta, failed=meta.failed, settled=meta.settled,
                            sightings=meta.sightings) if meta else new_meta
             recorded.extend(windows)
             budget -= len(windows)
         return recorded, meta
+
+    def _first_recorded(self, source: SourceSettings, meta: SourceMeta | None) -> datetime | None:
+        """Where the recorded windows begin, asked of the store only while nothing of the
+        range is settled (once the mark is past ``start``, the head before it is recorded)."""
+        if meta is None or self.listing.mark(source, meta).until > source.start:
+            return None
+        if source.id not in self._first:
+            found = self.store.first_window(source.id)
+            self._first[source.id] = found.key.start if found else meta.watermark
+        return self._first[source.id]
 
     def _new_window(self, source_id: str, start: datetime, end: datetime) -> WindowRecord:
         now = self.clock()

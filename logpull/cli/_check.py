@@ -31,6 +31,9 @@ class Report:
     def warn(self, what: str) -> None:
         click.echo(f"warn {what}")
 
+    def note(self, what: str) -> None:
+        click.echo(f"note {what}")
+
     def fail(self, what: str, cause: str, fix: str) -> None:
         self.failed += 1
         click.echo(f"FAIL {what}: {cause} — {fix}")
@@ -46,7 +49,8 @@ def check(config: str | None) -> int:
         return 2
     origin = config or "LOGPULL_* variables"
     report.ok(f"config {origin}: {len(settings.sources)} source(s), sink {settings.sink.url}")
-    _check_aws(settings, report)
+    if _check_aws(settings, report):
+        _explain_changes(settings, report)
     _check_sink(settings, report)
     now = time.time()
     _warn_future(settings, now, report)
@@ -55,7 +59,8 @@ def check(config: str | None) -> int:
     return 1 if report.failed else 0
 
 
-def _check_aws(settings: Settings, report: Report) -> None:
+def _check_aws(settings: Settings, report: Report) -> bool:
+    """Whether every AWS resource is there."""
     from shared.aws.resources import resources
 
     where = settings.aws.endpoint_url or f"AWS {settings.aws.region}"
@@ -63,12 +68,30 @@ def _check_aws(settings: Settings, report: Report) -> None:
         found = resources(settings)
     except LogpullError as exc:
         report.fail(f"aws {where}", exc.message, "check [aws] endpoint_url and region, and the AWS credentials")
-        return
+        return False
     for what, exists in found:
         if exists:
             report.ok(what)
         else:
             report.fail(what, "does not exist", "run `logpull init`")
+    return all(exists for _, exists in found)
+
+
+def _explain_changes(settings: Settings, report: Report) -> None:
+    """One line per edit of a source's config against its recorded windows (README,
+    "Editing the config"): reads three small items per source, writes nothing."""
+    from logpull.cli._ports import aws_ports
+    from orchestrator.config_changes import changes, recorded_state
+
+    store, _ = aws_ports(settings)
+    for source in settings.sources:
+        try:
+            lines = changes(source, recorded_state(store, source))
+        except LogpullError as exc:
+            report.warn(f"source {source.id}: recorded state not read: {exc.message}")
+            continue
+        for line in lines:
+            report.note(f"source {source.id}: {line}")
 
 
 def _check_sink(settings: Settings, report: Report) -> None:

@@ -58,6 +58,8 @@ def source_lines(source_id: str, src: dict[str, Any], now: datetime, width: int)
         failure = src["source_failed"]
         lines.append(Text(f"  SOURCE FAILED ({failure['reason']}) since {failure['since']}: {failure['error']}"))
         lines.append(Text(f"  {failure['fix']}"))
+    for change in src.get("config_changes", []):  # the config against what is recorded
+        lines.append(Text(f"  config: {change}"))
     coverage = src.get("coverage")
     if coverage and coverage["segments"]:
         lines.append(Text("  ") + strip(coverage, width - 2))

@@ -84,7 +84,13 @@ def report_outcome(progress: Progress) -> int:
                    "see `logpull dlq list`):", err=True)
         for line in progress.failed:
             click.echo(f"  {line}", err=True)
-    if progress.windows_failed or progress.failed_sources:
+    if progress.stuck is not None:
+        click.echo(f"logpull: error: not caught up: nothing moved for {progress.stuck:.0f}s; "
+                   f"{progress.windows_total - progress.windows_done} window(s) of the configured range not done, "
+                   "first:", err=True)
+        for line in progress.open:
+            click.echo(f"  {line}", err=True)
+    if progress.windows_failed or progress.failed_sources or progress.stuck is not None:
         return 1
     click.echo(f"caught up: {progress.windows_done} windows, {progress.events} events, "
                f"{progress.pages} pages, {progress.continuations} continuations", err=True)

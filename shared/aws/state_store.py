@@ -82,13 +82,18 @@ class DynamoStateStore:
             return {"Put": {"TableName": self._table, "Item": codec.encode_meta(new_meta),
                             "ConditionExpression": "attribute_not_exists(pk)"}}
         item = codec.encode_meta(new_meta)
+        update = "SET watermark = :w, version = :nv, recorded_at = :r"
+        values = {":w": item["watermark"], ":nv": item["version"], ":r": item["recorded_at"],
+                  ":v": codec.n(expected.version)}
+        if new_meta.enqueued_until < expected.enqueued_until:  # windows recorded before the mark (start earlier)
+            update += ", enqueued_until = :e"
+            values[":e"] = item["enqueued_until"]
         return {"Update": {
             "TableName": self._table,
             "Key": codec.meta_key_attrs(new_meta.source),
-            "UpdateExpression": "SET watermark = :w, version = :nv, recorded_at = :r",
+            "UpdateExpression": update,
             "ConditionExpression": "version = :v",
-            "ExpressionAttributeValues": {":w": item["watermark"], ":nv": item["version"],
-                                          ":r": item["recorded_at"], ":v": codec.n(expected.version)},
+            "ExpressionAttributeValues": values,
         }}
 
     def advance_enqueued(self, source: str, expected: str, until: str) -> bool:
@@ -167,6 +172,22 @@ class DynamoStateStore:
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def first_window(self, source: str) -> WindowRecord | None:
+        """The window item of ``source`` that starts first (one small query)."""
+        return self._edge(source, "win#", "win$", forward=True)
+
+    def window_before(self, source: str, instant: str) -> WindowRecord | None:
+        """The first pass of the window of ``source`` that starts last before ``instant``."""
+        return self._edge(source, "win#", codec.window_sk(instant, 0)[:-1], forward=False)
+
+    def _edge(self, source: str, lo: str, hi: str, forward: bool) -> WindowRecord | None:
+        page = self._call("query", TableName=self._table, ConsistentRead=True, Limit=2, ScanIndexForward=forward,
+                          KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                          ExpressionAttributeValues={":pk": {"S": codec.source_pk(source)},
+                                                     ":lo": {"S": lo}, ":hi": {"S": hi}})
+        found = [codec.decode_window(item) for item in page.get("Items", [])]
+        return next((w for w in found if w.key.pass_no == 0), None)
 
     def create_window(self, record: WindowRecord) -> bool:
         """Create a window item unless it exists (False then): e.g. a final pass."""

@@ -173,6 +173,9 @@ class Interleaved:
     def list_windows(self, *args: Any) -> Any:
         return self.store.list_windows(*args)
 
+    def window_before(self, *args: Any) -> Any:
+        return self.store.window_before(*args)
+
     def advance_settled(self, *args: Any) -> bool:
         self.meanwhile()
         return bool(self.store.advance_settled(*args))

@@ -35,6 +35,9 @@ class CountingStore:
     def advance_settled(self, *args: Any) -> bool:
         return bool(self.store.advance_settled(*args))
 
+    def window_before(self, *args: Any) -> Any:
+        return self.store.window_before(*args)
+
 
 def finish(store: Any, key: WindowKey, started_at: float) -> None:
     leased = store.acquire(key, "w", lease_until=2e9)
