@@ -75,6 +75,7 @@ class KindCase:
     dead_cursor_status: int = 400  # the fake's answer to an expired cursor
     fake_settings: dict[str, Any] = field(default_factory=dict)
     page_size: int = 25
+    login_at_api: bool = False  # the fake serves the OAuth token endpoint too (Graph)
 
     @property
     def identity(self) -> str:
@@ -86,7 +87,7 @@ class KindCase:
 
     def start_fake(self, secret: str, **settings: Any) -> VendorSimulator[Any]:
         sim_class, settings_class = FAKES[self.fake]
-        sim = sim_class(settings_class(token=secret, **self.fake_settings, **settings))
+        sim = sim_class(settings_class(token=secret, **{**settings, **self.fake_settings}))
         sim.start()
         return sim
 
@@ -123,6 +124,15 @@ CASES = [
              dead_cursor_status=410),
 ]  # fmt: skip
 CASE_IDS = [case.name for case in CASES]
+# Graph runs in the default suite on its own (tests/e2e/test_graph_run.py); held out here
+# with access tokens that expire every 20 s. Microsoft documents no lifetime for a
+# $skiptoken, so its fake's skip tokens do not expire in these checks.
+GRAPH = KindCase("graph", "graph", {"kind": "microsoft_graph_audit", "streams": "all",
+                                    "tenant_id": "00000000-0000-0000-0000-00000000c0de",
+                                    "client_id": "11111111-1111-1111-1111-111111111111"},
+                 faults=("429", "503", "504", "reset"), login_at_api=True,
+                 fake_settings={"access_token_ttl": 20.0, "cursor_ttl": 86_400.0})
+HELD_OUT_CASES = [*CASES, GRAPH]
 
 
 def new_secret(case: KindCase) -> str:
@@ -212,6 +222,7 @@ def first_page_counts(case: KindCase, sim: VendorSimulator[Any]) -> Counter[str]
             "slack": ("cursor", ("oldest", "latest")),
             "atlassian": ("cursor", ("from", "to")),
             "zylo": ("page_token", ("since", "until")),
+            "graph": ("$skiptoken", ("$filter",)),
         }[case.fake]
         sent = body if case.fake == "onepassword" else params
         paged = sent.get(cursor) or (case.fake == "github" and "before" in params)
