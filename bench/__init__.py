@@ -1,1 +1,1 @@
-"""logpull benchmarks: `python -m bench` (see README, "Benchmarks")."""
+"""logpull benchmarks: `python -m bench` (see docs/benchmarks.md)."""

@@ -1,6 +1,6 @@
 """The sink port and the naming scheme every sink shares.
 
-Commit protocol for page ``seq`` of a window pass (see README, "Exactly once"):
+Commit protocol for page ``seq`` of a window pass (see docs/exactly-once.md):
 
 1. ``stage``   — write the filtered page to ``_staging/…/<seq>.<owner>``; private,
                  deterministic per (window, pass, seq, lease owner), overwrite is fine.
