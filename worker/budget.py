@@ -119,9 +119,19 @@ class Gate:
             if poll <= 0:
                 return
             due = max(poll, self._due_in)
-            if due > left or self.stop.is_set():
+            if self.stop.is_set():
                 raise BudgetWait(due)
+            if due > left:
+                raise BudgetWait(self._place_in_line(due))
             self.sleep(min(poll, MAX_WAIT_STEP))
+
+    def _place_in_line(self, due: float) -> float:
+        """Seconds until this yielding run's turn: the budget's next token (``due``) for
+        the first run to yield, one interval later for each run that yielded before it
+        and is still waiting (see ``DynamoBudgetStore.queue_place``)."""
+        now = self.clock()
+        place = self.store.queue_place(self.key, interval_for(self.limit_per_minute), now + due)
+        return max(due, place - now)
 
     def _try_take(self, allowed: float) -> float:
         """0 when a token is ours (after waiting for its slot); else how long to wait

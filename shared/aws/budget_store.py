@@ -114,6 +114,32 @@ class DynamoBudgetStore:
             raise AwsError(f"DynamoDB budget take failed: {exc}") from exc
         return Taken(True, 0.0, decode(answer.get("Attributes")))
 
+    def queue_place(self, key: str, interval: float, floor: float) -> float:
+        """A place in line for a run that yields for want of a token: the instant, at or
+        after ``floor`` (when the budget's next token is due), one ``interval`` after the
+        place of the previous run that yielded (``qtat``), so that runs waiting on one
+        budget are woken one token apart instead of all at its next token (of which only
+        one can have it: the others would only yield again, a continuation each).
+        Nothing is reserved: a woken run takes its token as any other."""
+        add = {":add": _n(interval)}
+        for _ in range(3):
+            try:
+                answer = self._client.update_item(
+                    TableName=self._table, Key=self._key(key),
+                    UpdateExpression="SET qtat = qtat + :add", ConditionExpression="qtat >= :floor",
+                    ExpressionAttributeValues={**add, ":floor": _n(floor)},
+                    ReturnValues="UPDATED_NEW")
+                return float(answer["Attributes"]["qtat"]["N"]) - interval
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise AwsError(f"DynamoDB budget queue failed: {exc}") from exc
+            except BotoCoreError as exc:
+                raise AwsError(f"DynamoDB budget queue failed: {exc}") from exc
+            if self._set_if(key, "SET qtat = :q", "attribute_not_exists(qtat) OR qtat < :floor",
+                            {":q": _n(floor + interval), ":floor": _n(floor)}):
+                return floor
+        return floor
+
     def pause(self, key: str, until: float) -> bool:
         """Hand out nothing more for use before ``until`` (an API refusal, or the API
         saying its budget is nearly spent); False if the budget was paused further."""
