@@ -11,13 +11,14 @@ import contextlib
 import gzip
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from logpull.simulator.vendors import FAKES, VendorSimulator
 from shared.sink_reader import iter_committed_items
+from shared.verify import Comparison, compare
 
 # Zylo Audit, configured from the README's walkthrough ("Configuring an unseen API") and
 # Zylo's own docs alone (logpull/simulator/vendors/README.md, the zylo.py docstring).
@@ -141,57 +142,25 @@ def new_secret(case: KindCase) -> str:
     return f"{prefix}{uuid.uuid4().hex}{uuid.uuid4().hex[:8]}"
 
 
-@dataclass(frozen=True)
-class Exactness:
-    expected: int
-    committed: int
-    missing: int
-    duplicates: int
-    unexpected: int
-    altered: int
-
-    @property
-    def exact(self) -> bool:
-        return (self.missing, self.duplicates, self.unexpected, self.altered) == (0, 0, 0, 0)
-
-
-def compare(truth: Iterable[dict[str, Any]], committed: Iterable[dict[str, Any]],
-            identity: str) -> Exactness:  # fmt: skip
-    """Event by event, by the kind's identity: missing, duplicated, unexpected, and
-    altered (the raw item differs from what the API served)."""
-    expected = {str(item[identity]): item for item in truth}
-    seen: Counter[str] = Counter()
-    altered = 0
-    for item in committed:
-        ident = str(item.get(identity))
-        seen[ident] += 1
-        raw = {k: v for k, v in item.items() if k != "_logpull"}
-        if ident in expected and seen[ident] == 1 and raw != expected[ident]:
-            altered += 1
-    return Exactness(
-        expected=len(expected),
-        committed=sum(seen.values()),
-        missing=sum(1 for ident in expected if ident not in seen),
-        duplicates=sum(n - 1 for n in seen.values() if n > 1),
-        unexpected=sum(1 for ident in seen if ident not in expected),
-        altered=altered,
-    )
-
-
 def compare_sink(case: KindCase, sim: VendorSimulator[Any], root: Path,
-                 block_id: str) -> dict[str, Exactness]:  # fmt: skip
+                 block_id: str) -> dict[str, Comparison]:  # fmt: skip
     """Per logical source: its sink subtree against the fake's ground truth of its stream."""
     found = {}
     for stream, logical in zip(case.streams(sim), case.logical_ids(block_id, sim), strict=True):
         found[logical] = compare(sim.ground_truth(stream), iter_committed_items(root / logical),
-                                 case.identity)  # fmt: skip
+                                 identity=by_path(case.identity))  # fmt: skip
     return found
 
 
-def total(results: dict[str, Exactness]) -> Exactness:
+def by_path(path: str) -> Callable[[dict[str, Any]], tuple[str, ...]]:
+    """An event's identity: the value at the kind's identity field (``shared.verify``)."""
+    return lambda item: (str(item.get(path)),)
+
+
+def total(results: dict[str, Comparison]) -> Comparison:
     values = list(results.values())
     fields = ("expected", "committed", "missing", "duplicates", "unexpected", "altered")
-    return Exactness(*(sum(getattr(r, f) for r in values) for f in fields))
+    return Comparison(*(sum(getattr(r, f) for r in values) for f in fields))
 
 
 def sink_mentions(root: Path, secret: str) -> list[Path]:
